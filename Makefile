@@ -1,0 +1,72 @@
+# ikerun: an IKEv2 keying system for Linux (ikecc, ikerund, ikectl).
+# GNU make.  "make" builds everything into $(B)/; see README.md.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+CC	?= cc
+B	?= build
+OPT	?= -O2 -g
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wmissing-prototypes
+CFLAGS	?=
+CFLAGS	+= $(OPT) $(WARN) -std=gnu11 -D_GNU_SOURCE
+O	 = $(B)/obj
+CPPFLAGS += -Icommon -Igrammar -I$(O)/grammar
+LDFLAGS	?=
+SAN	?=
+YACC	 = byacc
+LEX	 = flex
+
+CRYPTO_LIBS	= -lcrypto
+
+COMMON_SRCS	= common/policy.c common/policy_names.c common/policy_print.c \
+		  common/util.c common/blob.c
+GRAMMAR_SRCS	= grammar/diag.c
+GRAMMAR_GEN	= $(O)/grammar/parse.c $(O)/grammar/lex.c
+IKECC_SRCS	= ikecc/check.c ikecc/host.c
+
+COMMON_OBJS	= $(COMMON_SRCS:%.c=$(O)/%.o)
+GRAMMAR_OBJS	= $(GRAMMAR_SRCS:%.c=$(O)/%.o) $(GRAMMAR_GEN:.c=.o)
+IKECC_OBJS	= $(IKECC_SRCS:%.c=$(O)/%.o)
+
+PROGS		= $(B)/ikecc
+
+all: $(PROGS)
+
+$(O)/grammar/parse.c $(O)/grammar/parse.h: grammar/parse.y
+	@mkdir -p $(@D)
+	$(YACC) -d -o $(O)/grammar/parse.c grammar/parse.y
+
+$(O)/grammar/lex.c: grammar/lex.l $(O)/grammar/parse.h
+	@mkdir -p $(@D)
+	$(LEX) -o $@ grammar/lex.l
+
+# generated code: flex and byacc output is not ours to restyle
+$(O)/grammar/%.o: $(O)/grammar/%.c grammar/ast.h grammar/lexer.h
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(SAN) -Wno-unused-function -Wno-sign-compare \
+	    -Wno-missing-prototypes -Wno-shadow -Wno-unused-parameter \
+	    $(CPPFLAGS) -c -o $@ $<
+
+$(O)/%.o: %.c $(wildcard common/*.h grammar/*.h ikecc/*.h) $(O)/grammar/parse.h
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(SAN) $(CPPFLAGS) -c -o $@ $<
+
+$(B)/libcommon.a: $(COMMON_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/libgrammar.a: $(GRAMMAR_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/ikecc: $(O)/ikecc/ikecc.o $(IKECC_OBJS) $(B)/libgrammar.a $(B)/libcommon.a
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all clean

@@ -1,0 +1,338 @@
+/*
+ * Policy set life cycle and the one place where defaults live.
+ */
+#include <openssl/crypto.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "util.h"
+
+struct policy_set *
+policy_set_new(void)
+{
+	struct policy_set	*ps;
+
+	if ((ps = calloc(1, sizeof(*ps))) == NULL)
+		return (NULL);
+	policy_globals_init(&ps->ps_globals);
+	return (ps);
+}
+
+void
+policy_globals_init(struct pol_globals *gl)
+{
+	memset(gl, 0, sizeof(*gl));
+	gl->gl_dpd_interval = GL_DPD_DEFAULT;
+	gl->gl_ocsp_maxage = GL_OCSP_MAXAGE_NONE;
+}
+
+void
+policy_host_clear(struct pol_host *h)
+{
+	free(h->h_name);
+	memset(h, 0, sizeof(*h));
+}
+
+void
+policy_clear(struct policy *pol)
+{
+	size_t	 i;
+
+	free(pol->pol_name);
+	for (i = 0; i < pol->pol_nflows; i++) {
+		policy_host_clear(&pol->pol_flows[i].fl_src);
+		policy_host_clear(&pol->pol_flows[i].fl_dst);
+		policy_host_clear(&pol->pol_flows[i].fl_srcnat);
+	}
+	free(pol->pol_flows);
+	policy_host_clear(&pol->pol_local);
+	policy_host_clear(&pol->pol_peer);
+	free(pol->pol_ikeprops);
+	free(pol->pol_childprops);
+	free(pol->pol_srcid.id_str);
+	free(pol->pol_dstid.id_str);
+	freezero(pol->pol_psk, pol->pol_psklen);
+	for (i = 0; i < pol->pol_ncfg; i++)
+		policy_host_clear(&pol->pol_cfg[i].pc_host);
+	free(pol->pol_cfg);
+	free(pol->pol_iface);
+	free(pol->pol_tag);
+	memset(pol, 0, sizeof(*pol));
+}
+
+void
+policy_set_free(struct policy_set *ps)
+{
+	size_t	 i;
+
+	if (ps == NULL)
+		return;
+	for (i = 0; i < ps->ps_npolicies; i++)
+		policy_clear(&ps->ps_policies[i]);
+	free(ps->ps_policies);
+	for (i = 0; i < ps->ps_nusers; i++) {
+		free(ps->ps_users[i].u_name);
+		strzero_free(ps->ps_users[i].u_pass);
+	}
+	free(ps->ps_users);
+	free(ps->ps_globals.gl_ocsp_url);
+	free(ps);
+}
+
+/*
+ * Default proposals, as documented in iked.conf(5).  Each line is one
+ * proposal; names are looked up in policy_xform_names[].
+ */
+static const char *const default_ike[] = {
+	"enc aes-128-gcm enc aes-256-gcm "
+	"prf hmac-sha2-256 prf hmac-sha2-384 prf hmac-sha2-512 prf hmac-sha1 "
+	"group curve25519 group ecp521 group ecp384 group ecp256 "
+	"group modp4096 group modp3072 group modp2048 group modp1536 "
+	"group modp1024",
+	"enc aes-256 enc aes-192 enc aes-128 enc 3des "
+	"prf hmac-sha2-256 prf hmac-sha2-384 prf hmac-sha2-512 prf hmac-sha1 "
+	"auth hmac-sha2-256 auth hmac-sha2-384 auth hmac-sha2-512 "
+	"auth hmac-sha1 "
+	"group curve25519 group ecp521 group ecp384 group ecp256 "
+	"group modp4096 group modp3072 group modp2048 group modp1536 "
+	"group modp1024",
+	NULL
+};
+
+static const char *const default_child[] = {
+	"enc aes-128-gcm enc aes-256-gcm group none esn noesn",
+	"enc aes-256 enc aes-192 enc aes-128 "
+	"auth hmac-sha2-256 auth hmac-sha2-384 auth hmac-sha2-512 "
+	"auth hmac-sha1 group none esn noesn",
+	NULL
+};
+
+static int
+default_parse(const char *line, int where, struct pol_prop *pr)
+{
+	char				 buf[512], *p, *kw, *val;
+	const struct pol_xform_name	*xn;
+	int				 type, abbrev;
+
+	if (strlcpy(buf, line, sizeof(buf)) >= sizeof(buf))
+		return (-1);
+	p = buf;
+	while ((kw = strsep(&p, " ")) != NULL) {
+		if (*kw == '\0')
+			continue;
+		if (strcmp(kw, "esn") == 0 || strcmp(kw, "noesn") == 0) {
+			type = XF_ESN;
+			val = kw;
+		} else {
+			if ((val = strsep(&p, " ")) == NULL)
+				return (-1);
+			if (strcmp(kw, "enc") == 0)
+				type = XF_ENCR;
+			else if (strcmp(kw, "prf") == 0)
+				type = XF_PRF;
+			else if (strcmp(kw, "auth") == 0)
+				type = XF_INTEG;
+			else if (strcmp(kw, "group") == 0)
+				type = XF_DH;
+			else
+				return (-1);
+		}
+		xn = policy_xform_byname(type, val, where, &abbrev);
+		if (xn == NULL || abbrev || pr->pr_nxf >= POL_XFORMS_MAX)
+			return (-1);
+		pr->pr_xf[pr->pr_nxf].xf_type = xn->xn_type;
+		pr->pr_xf[pr->pr_nxf].xf_id = xn->xn_id;
+		pr->pr_xf[pr->pr_nxf].xf_keylen = xn->xn_keylen;
+		pr->pr_nxf++;
+	}
+	return (0);
+}
+
+/*
+ * The default proposal list for PROTO_IKE or PROTO_ESP/AH, freshly
+ * allocated.
+ */
+int
+policy_default_props(int protoid, struct pol_prop **props, size_t *nprops)
+{
+	const char *const	*lines;
+	struct pol_prop		*pr;
+	size_t			 n, i;
+	int			 where;
+
+	lines = protoid == PROTO_IKE ? default_ike : default_child;
+	where = protoid == PROTO_IKE ? XN_IKE : XN_ESP;
+	for (n = 0; lines[n] != NULL; n++)
+		;
+	if ((pr = calloc(n, sizeof(*pr))) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		pr[i].pr_protoid = protoid;
+		if (default_parse(lines[i], where, &pr[i]) == -1) {
+			free(pr);
+			return (-1);
+		}
+	}
+	*props = pr;
+	*nprops = n;
+	return (0);
+}
+
+static int
+prop_has(const struct pol_prop *pr, int type)
+{
+	int	 i;
+
+	for (i = 0; i < pr->pr_nxf; i++)
+		if (pr->pr_xf[i].xf_type == type)
+			return (1);
+	return (0);
+}
+
+static int
+prop_is_aead(const struct pol_prop *pr)
+{
+	int	 i;
+
+	for (i = 0; i < pr->pr_nxf; i++)
+		if (policy_xform_is_aead(&pr->pr_xf[i]))
+			return (1);
+	return (0);
+}
+
+/*
+ * Complete proposal pr from default def: every transform type pr leaves
+ * out is taken from def.  Transforms come out in the canonical order
+ * enc, prf, auth, group, esn; an AEAD cipher has no separate auth.
+ */
+static void
+prop_complete(const struct pol_prop *pr, const struct pol_prop *def,
+    struct pol_prop *out)
+{
+	static const int	 order[] = { XF_ENCR, XF_PRF, XF_INTEG, XF_DH,
+				    XF_ESN };
+	const struct pol_prop	*src;
+	size_t			 t;
+	int			 aead, i;
+
+	memset(out, 0, sizeof(*out));
+	out->pr_protoid = pr->pr_protoid;
+	aead = prop_has(pr, XF_ENCR) ? prop_is_aead(pr) : prop_is_aead(def);
+	for (t = 0; t < nitems(order); t++) {
+		if (pr->pr_protoid == PROTO_IKE && order[t] == XF_ESN)
+			continue;
+		if (pr->pr_protoid != PROTO_IKE && order[t] == XF_PRF)
+			continue;
+		if (order[t] == XF_INTEG && aead)
+			continue;
+		if (pr->pr_protoid == PROTO_AH && order[t] == XF_ENCR &&
+		    !prop_has(pr, XF_ENCR))
+			continue;
+		src = prop_has(pr, order[t]) ? pr : def;
+		for (i = 0; i < src->pr_nxf; i++) {
+			if (src->pr_xf[i].xf_type != order[t] ||
+			    out->pr_nxf >= POL_XFORMS_MAX)
+				continue;
+			out->pr_xf[out->pr_nxf++] = src->pr_xf[i];
+		}
+	}
+}
+
+/*
+ * Expand a proposal list against the defaults.  A proposal that names a
+ * cipher (or any AH proposal) is completed from the default of its kind,
+ * AEAD or not; one that names no cipher stands for every default
+ * proposal it fits (those without AEAD when it names an auth), as in
+ * OpenIKED.  An empty list is the default list.
+ */
+static int
+props_fill(struct pol_prop **props, size_t *nprops, int protoid)
+{
+	struct pol_prop		*defs, *out, empty;
+	const struct pol_prop	*pr;
+	size_t			 ndefs, i, d, n = 0, in;
+
+	if (policy_default_props(protoid == PROTO_AH ? PROTO_ESP : protoid,
+	    &defs, &ndefs) == -1)
+		return (-1);
+	memset(&empty, 0, sizeof(empty));
+	empty.pr_protoid = protoid;
+	in = *nprops == 0 ? 1 : *nprops;
+	if ((out = calloc(in * ndefs, sizeof(*out))) == NULL) {
+		free(defs);
+		return (-1);
+	}
+	for (i = 0; i < in; i++) {
+		pr = *nprops == 0 ? &empty : &(*props)[i];
+		if (prop_has(pr, XF_ENCR) || protoid == PROTO_AH) {
+			for (d = 0; d < ndefs - 1; d++)
+				if (prop_is_aead(&defs[d]) == prop_is_aead(pr))
+					break;
+			prop_complete(pr, &defs[d], &out[n++]);
+			continue;
+		}
+		for (d = 0; d < ndefs; d++) {
+			if (prop_has(pr, XF_INTEG) && prop_is_aead(&defs[d]))
+				continue;
+			prop_complete(pr, &defs[d], &out[n++]);
+		}
+	}
+	free(defs);
+	free(*props);
+	*props = out;
+	*nprops = n;
+	return (0);
+}
+
+/*
+ * Fill in the proposals a policy left out, or the transform types a
+ * proposal left out.  Together with the initial values the parser gives
+ * (lifetimes, auth), the one place where defaults live.
+ */
+int
+policy_defaults(struct policy *pol)
+{
+	int	 child = (pol->pol_flags & POL_F_AH) ? PROTO_AH : PROTO_ESP;
+
+	if (props_fill(&pol->pol_ikeprops, &pol->pol_nikeprops,
+	    PROTO_IKE) == -1)
+		return (-1);
+	return (props_fill(&pol->pol_childprops, &pol->pol_nchildprops,
+	    child));
+}
+
+/* The values of a policy before the config says anything. */
+void
+policy_init(struct policy *pol)
+{
+	memset(pol, 0, sizeof(*pol));
+	pol->pol_lifetime = POL_LIFETIME_DEFAULT;
+	pol->pol_bytes = POL_BYTES_DEFAULT;
+	pol->pol_auth = AUTH_SIGNATURE;
+	pol->pol_local.h_plen = POL_PLEN_NONE;
+	pol->pol_peer.h_plen = POL_PLEN_NONE;
+}
+
+const struct pol_user *
+policy_find_user(const struct policy_set *ps, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < ps->ps_nusers; i++)
+		if (strcmp(ps->ps_users[i].u_name, name) == 0)
+			return (&ps->ps_users[i]);
+	return (NULL);
+}
+
+const struct policy *
+policy_find(const struct policy_set *ps, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < ps->ps_npolicies; i++)
+		if (strcmp(ps->ps_policies[i].pol_name, name) == 0)
+			return (&ps->ps_policies[i]);
+	return (NULL);
+}

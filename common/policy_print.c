@@ -1,0 +1,330 @@
+/*
+ * Canonical iked.conf text of a policy set: one line per statement, in
+ * the order and spelling of OpenIKED's "iked -nv", fully expanded.  The
+ * same text is what "ikecc -v" prints (with secrets redacted) and what
+ * "ikecc -d" prints (with secrets, so that it compiles back to the same
+ * blob).  Where OpenIKED's output would not parse back (unquoted
+ * distinguished names, "request" printed as "config", "dynamic" printed
+ * as an address), this printer says what was meant; ikecc(8) lists each
+ * such difference.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "util.h"
+
+#define REDACTED	"<redacted>"
+
+/* Print s so that the lexer reads it back as one STRING token. */
+static void
+print_quoted(const char *s, FILE *fp)
+{
+	fputc('"', fp);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('\\', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+void
+policy_print_host(const struct pol_host *h, FILE *fp)
+{
+	char	 buf[INET6_ADDRSTRLEN];
+	int	 af = h->h_af == POL_AF_INET6 ? AF_INET6 : AF_INET;
+
+	switch (h->h_kind) {
+	case HOST_ADDR:
+	case HOST_RANGE:
+		if (inet_ntop(af, h->h_ip, buf, sizeof(buf)) == NULL)
+			strlcpy(buf, "?", sizeof(buf));
+		fputs(buf, fp);
+		if (h->h_kind == HOST_RANGE) {
+			if (inet_ntop(af, h->h_ip2, buf, sizeof(buf)) ==
+			    NULL)
+				strlcpy(buf, "?", sizeof(buf));
+			fprintf(fp, " - %s", buf);
+		} else if (h->h_plen != POL_PLEN_NONE)
+			fprintf(fp, "/%u", h->h_plen);
+		break;
+	case HOST_NAME:
+		print_quoted(h->h_name, fp);
+		if (h->h_plen != POL_PLEN_NONE)
+			fprintf(fp, "/%u", h->h_plen);
+		break;
+	case HOST_ANY:
+		fputs("any", fp);
+		break;
+	case HOST_DYNAMIC:
+		fputs("dynamic", fp);
+		break;
+	default:
+		fputs("?", fp);
+		break;
+	}
+}
+
+static void
+print_proto(uint8_t p, FILE *fp)
+{
+	struct protoent	*pe;
+
+	if ((pe = getprotobynumber(p)) != NULL)
+		fputs(pe->p_name, fp);
+	else
+		fprintf(fp, "%u", p);
+}
+
+static void
+print_props(const char *kw, const struct pol_prop *props, size_t n,
+    FILE *fp)
+{
+	static const char *const tnames[] = { "", "enc", "prf", "auth",
+					    "group", "" };
+	const struct pol_xform_name	*xn;
+	const struct pol_xform		*xf;
+	size_t				 i;
+	int				 j, where;
+
+	for (i = 0; i < n; i++) {
+		where = props[i].pr_protoid == PROTO_IKE ? XN_IKE : XN_ESP;
+		fprintf(fp, " %s", kw);
+		for (j = 0; j < props[i].pr_nxf; j++) {
+			xf = &props[i].pr_xf[j];
+			if ((xn = policy_xform_byid(where, xf)) == NULL) {
+				fprintf(fp, " ?%u:%u", xf->xf_type,
+				    xf->xf_id);
+				continue;
+			}
+			if (xf->xf_type == XF_ESN)
+				fprintf(fp, " %s", xn->xn_name);
+			else
+				fprintf(fp, " %s %s", tnames[xf->xf_type],
+				    xn->xn_name);
+		}
+	}
+}
+
+static void
+print_flows(const struct policy *pol, FILE *fp)
+{
+	const struct pol_flow	*fl;
+	size_t			 i;
+
+	for (i = 0; i < pol->pol_nflows; i++) {
+		fl = &pol->pol_flows[i];
+		fputs(" from ", fp);
+		policy_print_host(&fl->fl_src, fp);
+		if (fl->fl_srcnat.h_kind != HOST_NONE) {
+			fputs(" (", fp);
+			policy_print_host(&fl->fl_srcnat, fp);
+			fputs(")", fp);
+		}
+		if (fl->fl_sport != 0)
+			fprintf(fp, " port %u", fl->fl_sport);
+		fputs(" to ", fp);
+		policy_print_host(&fl->fl_dst, fp);
+		if (fl->fl_dport != 0)
+			fprintf(fp, " port %u", fl->fl_dport);
+	}
+}
+
+void
+policy_print(const struct policy *pol, int flags, FILE *fp)
+{
+	static const char *const match[] = { "", " quick", " skip",
+					    " default" };
+	const struct pol_cfg	*pc;
+	char			*hex;
+	size_t			 i;
+
+	fputs("ikev2 ", fp);
+	print_quoted(pol->pol_name, fp);
+	if (pol->pol_match < MATCH_MAX)
+		fputs(match[pol->pol_match], fp);
+	fputs(pol->pol_flags & POL_F_ACTIVE ? " active" : " passive", fp);
+	if (pol->pol_flags & POL_F_IPCOMP)
+		fputs(" ipcomp", fp);
+	fputs(pol->pol_flags & POL_F_TRANSPORT ? " transport" : " tunnel", fp);
+	if (pol->pol_flags & POL_F_NATT)
+		fputs(" natt", fp);
+	fputs(pol->pol_flags & POL_F_AH ? " ah" : " esp", fp);
+	if (pol->pol_nprotos > 0) {
+		fputs(" proto {", fp);
+		for (i = 0; i < pol->pol_nprotos; i++) {
+			fputs(i == 0 ? " " : ", ", fp);
+			print_proto(pol->pol_protos[i], fp);
+		}
+		fputs(" }", fp);
+	}
+	if (pol->pol_af == POL_AF_INET)
+		fputs(" inet", fp);
+	else if (pol->pol_af == POL_AF_INET6)
+		fputs(" inet6", fp);
+	if (pol->pol_flags & POL_F_RDOMAIN)
+		fprintf(fp, " rdomain %u", pol->pol_rdomain);
+	print_flows(pol, fp);
+	if (pol->pol_match != MATCH_DEFAULT) {
+		if (pol->pol_local.h_kind != HOST_NONE) {
+			fputs(" local ", fp);
+			policy_print_host(&pol->pol_local, fp);
+		}
+		if (pol->pol_peer.h_kind != HOST_NONE) {
+			fputs(" peer ", fp);
+			policy_print_host(&pol->pol_peer, fp);
+		}
+	}
+	print_props("ikesa", pol->pol_ikeprops, pol->pol_nikeprops, fp);
+	print_props("childsa", pol->pol_childprops, pol->pol_nchildprops, fp);
+	if (pol->pol_srcid.id_type != ID_NONE) {
+		fputs(" srcid ", fp);
+		print_quoted(pol->pol_srcid.id_str, fp);
+	}
+	if (pol->pol_dstid.id_type != ID_NONE) {
+		fputs(" dstid ", fp);
+		print_quoted(pol->pol_dstid.id_str, fp);
+	}
+	if (pol->pol_ikelifetime != 0)
+		fprintf(fp, " ikelifetime %llu",
+		    (unsigned long long)pol->pol_ikelifetime);
+	fprintf(fp, " lifetime %llu bytes %llu",
+	    (unsigned long long)pol->pol_lifetime,
+	    (unsigned long long)pol->pol_bytes);
+	switch (pol->pol_auth) {
+	case AUTH_PSK:
+		if (flags & PRINT_REDACT) {
+			fputs(" psk " REDACTED, fp);
+			break;
+		}
+		hex = xcalloc(1, 2 * pol->pol_psklen + 1);
+		hex_encode(pol->pol_psk, pol->pol_psklen, hex);
+		fprintf(fp, " psk 0x%s", hex);
+		freezero(hex, 2 * pol->pol_psklen + 1);
+		break;
+	case AUTH_EAP:
+		fputs(" eap \"MSCHAP_V2\"", fp);
+		break;
+	default:
+		if (pol->pol_auth < AUTH_MAX)
+			fprintf(fp, " %s", policy_auth_names[pol->pol_auth]);
+		break;
+	}
+	for (i = 0; i < pol->pol_ncfg; i++) {
+		pc = &pol->pol_cfg[i];
+		fprintf(fp, " %s %s ", pc->pc_request ? "request" : "config",
+		    pc->pc_opt < CFG_MAX ? policy_cfg_names[pc->pc_opt] : "?");
+		policy_print_host(&pc->pc_host, fp);
+	}
+	if (pol->pol_iface != NULL) {
+		fputs(" iface ", fp);
+		print_quoted(pol->pol_iface, fp);
+	}
+	if (pol->pol_tag != NULL) {
+		fputs(" tag ", fp);
+		print_quoted(pol->pol_tag, fp);
+	}
+	if (pol->pol_flags & POL_F_TAP)
+		fprintf(fp, " tap \"enc%u\"", pol->pol_tap);
+	fputc('\n', fp);
+}
+
+void
+policy_print_user(const struct pol_user *u, int flags, FILE *fp)
+{
+	fputs("user ", fp);
+	print_quoted(u->u_name, fp);
+	if (flags & PRINT_REDACT)
+		fputs(" " REDACTED "\n", fp);
+	else {
+		fputc(' ', fp);
+		print_quoted(u->u_pass, fp);
+		fputc('\n', fp);
+	}
+}
+
+/* Every "set" option whose value differs from the default. */
+void
+policy_print_globals(const struct pol_globals *gl, FILE *fp)
+{
+	static const struct {
+		uint32_t	 flag;
+		const char	*name;
+	} opts[] = {
+		{ GL_PASSIVE,		"passive" },
+		{ GL_DECOUPLE,		"decouple" },
+		{ GL_FRAGMENTATION,	"fragmentation" },
+		{ GL_NOMOBIKE,		"nomobike" },
+		{ GL_NOVENDORID,	"novendorid" },
+		{ GL_ENFORCESINGLEIKESA, "enforcesingleikesa" },
+		{ GL_STICKYADDRESS,	"stickyaddress" },
+		{ GL_CERT_PARTIAL_CHAIN, "cert_partial_chain" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < nitems(opts); i++)
+		if (gl->gl_flags & opts[i].flag)
+			fprintf(fp, "set %s\n", opts[i].name);
+	if (gl->gl_dpd_interval != GL_DPD_DEFAULT)
+		fprintf(fp, "set dpd_check_interval %u\n",
+		    gl->gl_dpd_interval);
+	if (gl->gl_ocsp_url != NULL) {
+		fputs("set ocsp ", fp);
+		print_quoted(gl->gl_ocsp_url, fp);
+		if (gl->gl_ocsp_tolerate != 0 ||
+		    gl->gl_ocsp_maxage != GL_OCSP_MAXAGE_NONE)
+			fprintf(fp, " tolerate %u", gl->gl_ocsp_tolerate);
+		if (gl->gl_ocsp_maxage != GL_OCSP_MAXAGE_NONE)
+			fprintf(fp, " maxage %lld",
+			    (long long)gl->gl_ocsp_maxage);
+		fputc('\n', fp);
+	}
+}
+
+void
+policy_print_set(const struct policy_set *ps, int flags, FILE *fp)
+{
+	size_t	 i;
+
+	if (flags & PRINT_GLOBALS)
+		policy_print_globals(&ps->ps_globals, fp);
+	for (i = 0; i < ps->ps_nusers; i++)
+		policy_print_user(&ps->ps_users[i], flags, fp);
+	for (i = 0; i < ps->ps_npolicies; i++)
+		policy_print(&ps->ps_policies[i], flags, fp);
+}
+
+/*
+ * Policies compare equal when their canonical text (with secrets) is
+ * the same: one definition of "changed" for reloads.
+ */
+int
+policy_cmp(const struct policy *a, const struct policy *b)
+{
+	char	*ta = NULL, *tb = NULL;
+	size_t	 la = 0, lb = 0;
+	FILE	*fa, *fb;
+	int	 r;
+
+	if ((fa = open_memstream(&ta, &la)) == NULL)
+		return (-1);
+	if ((fb = open_memstream(&tb, &lb)) == NULL) {
+		fclose(fa);
+		free(ta);
+		return (-1);
+	}
+	policy_print(a, 0, fa);
+	policy_print(b, 0, fb);
+	fclose(fa);
+	fclose(fb);
+	r = (la == lb && memcmp(ta, tb, la) == 0) ? 0 : 1;
+	freezero(ta, la);
+	freezero(tb, lb);
+	return (r);
+}

@@ -1,0 +1,55 @@
+/*
+ * State shared by the flex scanner (lex.l) and the byacc grammar
+ * (parse.y).  Nothing here is global: each parse has its own, so parsing
+ * many times in one process (the fuzzer) starts from scratch each time.
+ */
+#ifndef LEXER_H
+#define LEXER_H
+
+#include "ast.h"
+
+#define LEX_TOKEN_MAX	8095	/* longest word or string, as OpenIKED */
+#define LEX_INCLUDE_MAX	16	/* include depth */
+
+/* One input on the stack: a file, or the value of a macro being used. */
+struct lexfile {
+	struct srcfile	*lf_file;	/* NULL for a macro expansion */
+	void		*lf_buf;	/* YY_BUFFER_STATE */
+	int		 lf_line;
+	int		 lf_col;
+	struct loc	 lf_use;	/* expansion: where "$name" was */
+	dev_t		 lf_dev;
+	ino_t		 lf_ino;
+};
+
+struct lexer {
+	struct ast	*lx_ast;
+	struct diag	*lx_diag;
+	struct macros	*lx_macros;
+	struct lexfile	 lx_stack[LEX_INCLUDE_MAX + 2];
+	int		 lx_depth;	/* index of the current input */
+	struct loc	 lx_tokloc;	/* the last token */
+	int		 lx_lasttok;	/* for syntax error messages */
+	int		 lx_lastquoted;
+	char		 lx_lasttext[64];
+	int		 lx_ntok;	/* tokens so far on this line */
+	char		*lx_str;	/* quoted string being read */
+	size_t		 lx_strlen;
+	int		 lx_strquote;
+	int		 lx_strbad;
+	struct loc	 lx_strloc;
+	void		*lx_scanner;
+	struct ast_stmt	*lx_stmt;	/* statement being built */
+};
+
+/* lex.l */
+int	 lex_init(struct lexer *);
+void	 lex_destroy(struct lexer *);
+int	 lex_push_file(struct lexer *, const char *, const struct loc *);
+int	 lex_push_buffer(struct lexer *, const char *, const char *, size_t);
+
+/* parse.y */
+struct macro	*macro_find(struct macros *, const char *);
+const char	*lex_token_name(int);
+
+#endif /* LEXER_H */

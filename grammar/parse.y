@@ -1,0 +1,837 @@
+/*
+ * iked.conf grammar.  Statements are lines: macro definitions, include,
+ * set, user and ikev2 rules.  An ikev2 rule is parsed as a list of parts
+ * in whatever order they are written; ikecc/check.c then enforces
+ * OpenIKED's order and says which part is out of place, instead of the
+ * bare "syntax error" a positional grammar gives.
+ */
+%{
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "lexer.h"
+#include "util.h"
+
+static struct ast_part	*part_new(int, const struct loc *);
+static struct ast_part	*valpart_new(int, struct ast_val *, struct ast_val *);
+static struct ast_part	*hostpart_new(int, struct ast_val *, void *);
+static void		 part_free(struct ast_part *);
+static void		 part_add(struct lexer *, struct ast_part *);
+static void		 stmt_begin(struct lexer *, int, const struct loc *);
+static void		 stmt_end(struct lexer *);
+static void		 stmt_free(struct ast_stmt *);
+static void		 val_free(struct ast_val *);
+static void		 macro_set(struct lexer *, struct ast_val *,
+			    struct ast_val *);
+static void		 yyerror(struct lexer *, const char *);
+%}
+
+%pure-parser
+%parse-param { struct lexer *lx }
+%lex-param { struct lexer *lx }
+
+%union {
+	struct ast_val		 val;
+	struct ast_part		*part;
+	struct {
+		struct ast_val	 v[PART_NVALS];
+	}			 host;
+	struct {
+		struct ast_val	*l;
+		size_t		 n;
+	}			 list;
+}
+
+%{
+int	ikecf_lex(YYSTYPE *, void *);
+static int
+yylex(YYSTYPE *v, struct lexer *lx)
+{
+	int	 t;
+
+	t = ikecf_lex(v, lx->lx_scanner);
+	lx->lx_lasttok = t;
+	lx->lx_lastquoted = 0;
+	lx->lx_lasttext[0] = '\0';
+	if (t > 0 && t != '\n' && v->val.v_str != NULL) {
+		strlcpy(lx->lx_lasttext, v->val.v_str,
+		    sizeof(lx->lx_lasttext));
+		lx->lx_lastquoted = v->val.v_quoted;
+	} else if (t > 0 && t < 256 && t != '\n') {
+		lx->lx_lasttext[0] = t;
+		lx->lx_lasttext[1] = '\0';
+	}
+	return (t);
+}
+%}
+
+%token <val> ACTIVE AH ANY AUTH BYTES CERT_PARTIAL_CHAIN CHILDSA CONFIG
+%token <val> COUPLE DECOUPLE DEFAULT DPD_CHECK_INTERVAL DSTID DYNAMIC EAP
+%token <val> ENC ENFORCESINGLEIKESA ESN ESP FILENAME FLOW FRAGMENTATION FROM
+%token <val> GROUP IFACE IKEV1 IKELIFETIME IKESA IKEV2 INCLUDE INET INET6
+%token <val> IPCOMP LIFETIME LOCAL MAXAGE MOBIKE NAME NATT
+%token <val> NOENFORCESINGLEIKESA NOESN NOFRAGMENTATION NOMOBIKE
+%token <val> NOSTICKYADDRESS NOVENDORID OCSP PASSIVE PEER PORT PRF PROTO PSK
+%token <val> QUICK RDOMAIN REQUEST SA SET SKIP SRCID STICKYADDRESS TAG TAP
+%token <val> TCPMD5 TO TOLERATE TRANSPORT TUNNEL USER VENDORID
+%token <val> STRING NUMBER ERROR
+%token <val> '\n' '/' '(' ')' '{' '}' ',' '='
+
+%type <val> strings setflag time word
+%type <part> part ocspopts
+%type <host> host anyhost hostspec portopt
+%type <list> protolist
+
+%destructor { val_free(&$$); } <val>
+%destructor { if ($$ != NULL) part_free($$); } <part>
+%destructor { int i; for (i = 0; i < PART_NVALS; i++) val_free(&$$.v[i]); } <host>
+%destructor { size_t i; for (i = 0; i < $$.n; i++) val_free(&$$.l[i]); free($$.l); } <list>
+
+%%
+
+grammar		: /* empty */
+		| grammar '\n'			{ val_free(&$2); }
+		| grammar include '\n'		{ val_free(&$3); }
+		| grammar varset '\n'		{ val_free(&$3); }
+		| grammar set '\n'		{ val_free(&$3); }
+		| grammar user '\n'		{ val_free(&$3); }
+		| grammar ikev2rule '\n'	{ val_free(&$3); }
+		| grammar error '\n'		{
+			val_free(&$3);
+			if (lx->lx_stmt != NULL) {
+				stmt_free(lx->lx_stmt);
+				lx->lx_stmt = NULL;
+			}
+			if (diag_stop(lx->lx_diag))
+				YYABORT;
+			yyerrok;
+		}
+		;
+
+include		: INCLUDE STRING {
+			(void)lex_push_file(lx, $2.v_str, &$1.v_loc);
+			val_free(&$1);
+			val_free(&$2);
+		}
+		;
+
+strings		: strings STRING {
+			size_t	 l1 = strlen($1.v_str), l2 = strlen($2.v_str);
+
+			$$ = $1;
+			$$.v_str = xcalloc(1, l1 + l2 + 2);
+			memcpy($$.v_str, $1.v_str, l1);
+			$$.v_str[l1] = ' ';
+			memcpy($$.v_str + l1 + 1, $2.v_str, l2);
+			free($1.v_str);
+			val_free(&$2);
+		}
+		| STRING
+		;
+
+varset		: STRING '=' strings {
+			macro_set(lx, &$1, &$3);
+			val_free(&$2);
+		}
+		;
+
+setflag		: ACTIVE | PASSIVE | COUPLE | DECOUPLE | FRAGMENTATION
+		| NOFRAGMENTATION | MOBIKE | NOMOBIKE | VENDORID | NOVENDORID
+		| ENFORCESINGLEIKESA | NOENFORCESINGLEIKESA | STICKYADDRESS
+		| NOSTICKYADDRESS | CERT_PARTIAL_CHAIN
+		;
+
+set		: SET setflag {
+			struct ast_part	*p;
+
+			stmt_begin(lx, ST_SET, &$1.v_loc);
+			p = part_new(PT_SET_FLAG, &$2.v_loc);
+			p->p_v[0] = $2;
+			part_add(lx, p);
+			stmt_end(lx);
+			val_free(&$1);
+		}
+		| SET DPD_CHECK_INTERVAL NUMBER {
+			struct ast_part	*p;
+
+			stmt_begin(lx, ST_SET, &$1.v_loc);
+			p = part_new(PT_SET_DPD, &$2.v_loc);
+			p->p_v[0] = $3;
+			part_add(lx, p);
+			stmt_end(lx);
+			val_free(&$1);
+			val_free(&$2);
+		}
+		| SET OCSP STRING ocspopts {
+			struct ast_part	*p = $4;
+
+			stmt_begin(lx, ST_SET, &$1.v_loc);
+			p->p_loc = $2.v_loc;
+			p->p_v[0] = $3;
+			part_add(lx, p);
+			stmt_end(lx);
+			val_free(&$1);
+			val_free(&$2);
+		}
+		;
+
+ocspopts	: /* empty */ {
+			$$ = part_new(PT_SET_OCSP, NULL);
+		}
+		| TOLERATE time {
+			$$ = part_new(PT_SET_OCSP, NULL);
+			$$->p_v[1] = $2;
+			val_free(&$1);
+		}
+		| TOLERATE time MAXAGE time {
+			$$ = part_new(PT_SET_OCSP, NULL);
+			$$->p_v[1] = $2;
+			$$->p_v[2] = $4;
+			val_free(&$1);
+			val_free(&$3);
+		}
+		;
+
+time		: NUMBER | STRING
+		;
+
+user		: USER STRING STRING {
+			struct ast_part	*p;
+
+			stmt_begin(lx, ST_USER, &$1.v_loc);
+			p = part_new(PT_NAME, &$2.v_loc);
+			p->p_v[0] = $2;
+			p->p_v[1] = $3;
+			part_add(lx, p);
+			stmt_end(lx);
+			val_free(&$1);
+		}
+		;
+
+ikev2rule	: ikev2start parts {
+			stmt_end(lx);
+		}
+		;
+
+ikev2start	: IKEV2 {
+			stmt_begin(lx, ST_IKEV2, &$1.v_loc);
+			val_free(&$1);
+		}
+		;
+
+parts		: /* empty */
+		| parts part		{ part_add(lx, $2); }
+		;
+
+word		: STRING | NUMBER
+		;
+
+part		: STRING {
+			/* the rule's name if first, else an auth method */
+			$$ = part_new(PT_AUTHMETHOD, &$1.v_loc);
+			$$->p_v[0] = $1;
+		}
+		| QUICK		{ $$ = part_new(PT_QUICK, &$1.v_loc); val_free(&$1); }
+		| SKIP		{ $$ = part_new(PT_SKIP, &$1.v_loc); val_free(&$1); }
+		| DEFAULT	{ $$ = part_new(PT_DEFAULT, &$1.v_loc); val_free(&$1); }
+		| ACTIVE	{ $$ = part_new(PT_ACTIVE, &$1.v_loc); val_free(&$1); }
+		| PASSIVE	{ $$ = part_new(PT_PASSIVE, &$1.v_loc); val_free(&$1); }
+		| IPCOMP	{ $$ = part_new(PT_IPCOMP, &$1.v_loc); val_free(&$1); }
+		| TUNNEL	{ $$ = part_new(PT_TUNNEL, &$1.v_loc); val_free(&$1); }
+		| TRANSPORT	{ $$ = part_new(PT_TRANSPORT, &$1.v_loc); val_free(&$1); }
+		| NATT		{ $$ = part_new(PT_NATT, &$1.v_loc); val_free(&$1); }
+		| ESP		{ $$ = part_new(PT_ESP, &$1.v_loc); val_free(&$1); }
+		| AH		{ $$ = part_new(PT_AH, &$1.v_loc); val_free(&$1); }
+		| INET		{ $$ = part_new(PT_INET, &$1.v_loc); val_free(&$1); }
+		| INET6		{ $$ = part_new(PT_INET6, &$1.v_loc); val_free(&$1); }
+		| PROTO word {
+			$$ = part_new(PT_PROTO, &$1.v_loc);
+			$$->p_list = xcalloc(1, sizeof(struct ast_val));
+			$$->p_list[0] = $2;
+			$$->p_nlist = 1;
+			val_free(&$1);
+		}
+		| PROTO '{' protolist '}' {
+			$$ = part_new(PT_PROTO, &$1.v_loc);
+			$$->p_list = $3.l;
+			$$->p_nlist = $3.n;
+			val_free(&$1);
+			val_free(&$2);
+			val_free(&$4);
+		}
+		| RDOMAIN NUMBER {
+			$$ = part_new(PT_RDOMAIN, &$1.v_loc);
+			$$->p_v[0] = $2;
+			val_free(&$1);
+		}
+		| FROM hostspec portopt {
+			$$ = part_new(PT_FROM, &$1.v_loc);
+			memcpy($$->p_v, $2.v, sizeof($2.v));
+			$$->p_v[HOST_V_PORT] = $3.v[HOST_V_PORT];
+			val_free(&$1);
+		}
+		| TO hostspec portopt {
+			$$ = part_new(PT_TO, &$1.v_loc);
+			memcpy($$->p_v, $2.v, sizeof($2.v));
+			$$->p_v[HOST_V_PORT] = $3.v[HOST_V_PORT];
+			val_free(&$1);
+		}
+		| LOCAL anyhost		{ $$ = hostpart_new(PT_LOCAL, &$1, &$2); }
+		| PEER anyhost		{ $$ = hostpart_new(PT_PEER, &$1, &$2); }
+		| IKESA		{ $$ = part_new(PT_IKESA, &$1.v_loc); val_free(&$1); }
+		| CHILDSA	{ $$ = part_new(PT_CHILDSA, &$1.v_loc); val_free(&$1); }
+		| ENC word		{ $$ = valpart_new(PT_ENC, &$1, &$2); }
+		| PRF word		{ $$ = valpart_new(PT_PRF, &$1, &$2); }
+		| AUTH word		{ $$ = valpart_new(PT_AUTH, &$1, &$2); }
+		| GROUP word		{ $$ = valpart_new(PT_GROUP, &$1, &$2); }
+		| ESN		{ $$ = part_new(PT_ESN, &$1.v_loc); val_free(&$1); }
+		| NOESN		{ $$ = part_new(PT_NOESN, &$1.v_loc); val_free(&$1); }
+		| SRCID STRING		{ $$ = valpart_new(PT_SRCID, &$1, &$2); }
+		| DSTID STRING		{ $$ = valpart_new(PT_DSTID, &$1, &$2); }
+		| IKELIFETIME time	{ $$ = valpart_new(PT_IKELIFETIME, &$1, &$2); }
+		| LIFETIME time		{ $$ = valpart_new(PT_LIFETIME, &$1, &$2); }
+		| BYTES time		{ $$ = valpart_new(PT_BYTES, &$1, &$2); }
+		| PSK STRING		{ $$ = valpart_new(PT_PSK, &$1, &$2); }
+		| PSK FILENAME STRING {
+			$$ = valpart_new(PT_PSKFILE, &$1, &$3);
+			val_free(&$2);
+		}
+		| EAP STRING		{ $$ = valpart_new(PT_EAP, &$1, &$2); }
+		| CONFIG STRING anyhost {
+			$$ = hostpart_new(PT_CONFIG, &$1, &$3);
+			$$->p_v[HOST_V_PORT] = $2;	/* the option */
+		}
+		| REQUEST STRING anyhost {
+			$$ = hostpart_new(PT_REQUEST, &$1, &$3);
+			$$->p_v[HOST_V_PORT] = $2;
+		}
+		| IFACE STRING		{ $$ = valpart_new(PT_IFACE, &$1, &$2); }
+		| TAG STRING		{ $$ = valpart_new(PT_TAG, &$1, &$2); }
+		| TAP STRING		{ $$ = valpart_new(PT_TAP, &$1, &$2); }
+		;
+
+protolist	: word {
+			$$.l = xcalloc(1, sizeof(struct ast_val));
+			$$.l[0] = $1;
+			$$.n = 1;
+		}
+		| protolist comma word {
+			$$ = $1;
+			if ($$.n >= 256) {
+				diag_error(lx->lx_diag, &$3.v_loc,
+				    "too many protocols");
+				val_free(&$3);
+			} else {
+				$$.l = xreallocarray($$.l, $$.n + 1,
+				    sizeof(struct ast_val));
+				$$.l[$$.n++] = $3;
+			}
+		}
+		;
+
+comma		: /* empty */
+		| ','			{ val_free(&$1); }
+		;
+
+hostspec	: host
+		| STRING '(' host ')' {
+			memset(&$$, 0, sizeof($$));
+			$$.v[HOST_V_ADDR] = $1;
+			$$.v[HOST_V_NAT] = $3.v[HOST_V_ADDR];
+			$$.v[HOST_V_NATPLEN] = $3.v[HOST_V_PLEN];
+			val_free(&$2);
+			val_free(&$4);
+		}
+		| STRING '/' NUMBER '(' host ')' {
+			memset(&$$, 0, sizeof($$));
+			$$.v[HOST_V_ADDR] = $1;
+			$$.v[HOST_V_PLEN] = $3;
+			$$.v[HOST_V_NAT] = $5.v[HOST_V_ADDR];
+			$$.v[HOST_V_NATPLEN] = $5.v[HOST_V_PLEN];
+			val_free(&$2);
+			val_free(&$4);
+			val_free(&$6);
+		}
+		| ANY {
+			memset(&$$, 0, sizeof($$));
+			$$.v[HOST_V_ADDR] = $1;
+			$$.v[HOST_V_ADDR].v_type = V_ANY;
+		}
+		| DYNAMIC {
+			memset(&$$, 0, sizeof($$));
+			$$.v[HOST_V_ADDR] = $1;
+			$$.v[HOST_V_ADDR].v_type = V_DYNAMIC;
+		}
+		;
+
+anyhost		: host
+		| ANY {
+			memset(&$$, 0, sizeof($$));
+			$$.v[HOST_V_ADDR] = $1;
+			$$.v[HOST_V_ADDR].v_type = V_ANY;
+		}
+		;
+
+host		: STRING {
+			memset(&$$, 0, sizeof($$));
+			$$.v[HOST_V_ADDR] = $1;
+		}
+		| STRING '/' NUMBER {
+			memset(&$$, 0, sizeof($$));
+			$$.v[HOST_V_ADDR] = $1;
+			$$.v[HOST_V_PLEN] = $3;
+			val_free(&$2);
+		}
+		;
+
+portopt		: /* empty */		{ memset(&$$, 0, sizeof($$)); }
+		| PORT word {
+			memset(&$$, 0, sizeof($$));
+			$$.v[HOST_V_PORT] = $2;
+			val_free(&$1);
+		}
+		;
+
+%%
+
+/* The keyword table: sorted, searched with bsearch(3). */
+struct keyword {
+	const char	*k_name;
+	int		 k_token;
+};
+
+static const struct keyword keywords[] = {
+	{ "active",			ACTIVE },
+	{ "ah",				AH },
+	{ "any",			ANY },
+	{ "auth",			AUTH },
+	{ "bytes",			BYTES },
+	{ "cert_partial_chain",		CERT_PARTIAL_CHAIN },
+	{ "childsa",			CHILDSA },
+	{ "config",			CONFIG },
+	{ "couple",			COUPLE },
+	{ "decouple",			DECOUPLE },
+	{ "default",			DEFAULT },
+	{ "dpd_check_interval",		DPD_CHECK_INTERVAL },
+	{ "dstid",			DSTID },
+	{ "dynamic",			DYNAMIC },
+	{ "eap",			EAP },
+	{ "enc",			ENC },
+	{ "enforcesingleikesa",		ENFORCESINGLEIKESA },
+	{ "esn",			ESN },
+	{ "esp",			ESP },
+	{ "file",			FILENAME },
+	{ "flow",			FLOW },
+	{ "fragmentation",		FRAGMENTATION },
+	{ "from",			FROM },
+	{ "group",			GROUP },
+	{ "iface",			IFACE },
+	{ "ike",			IKEV1 },
+	{ "ikelifetime",		IKELIFETIME },
+	{ "ikesa",			IKESA },
+	{ "ikev2",			IKEV2 },
+	{ "include",			INCLUDE },
+	{ "inet",			INET },
+	{ "inet6",			INET6 },
+	{ "ipcomp",			IPCOMP },
+	{ "lifetime",			LIFETIME },
+	{ "local",			LOCAL },
+	{ "maxage",			MAXAGE },
+	{ "mobike",			MOBIKE },
+	{ "name",			NAME },
+	{ "natt",			NATT },
+	{ "noenforcesingleikesa",	NOENFORCESINGLEIKESA },
+	{ "noesn",			NOESN },
+	{ "nofragmentation",		NOFRAGMENTATION },
+	{ "nomobike",			NOMOBIKE },
+	{ "nostickyaddress",		NOSTICKYADDRESS },
+	{ "novendorid",			NOVENDORID },
+	{ "ocsp",			OCSP },
+	{ "passive",			PASSIVE },
+	{ "peer",			PEER },
+	{ "port",			PORT },
+	{ "prf",			PRF },
+	{ "proto",			PROTO },
+	{ "psk",			PSK },
+	{ "quick",			QUICK },
+	{ "rdomain",			RDOMAIN },
+	{ "request",			REQUEST },
+	{ "sa",				SA },
+	{ "set",			SET },
+	{ "skip",			SKIP },
+	{ "srcid",			SRCID },
+	{ "stickyaddress",		STICKYADDRESS },
+	{ "tag",			TAG },
+	{ "tap",			TAP },
+	{ "tcpmd5",			TCPMD5 },
+	{ "to",				TO },
+	{ "tolerate",			TOLERATE },
+	{ "transport",			TRANSPORT },
+	{ "tunnel",			TUNNEL },
+	{ "user",			USER },
+	{ "vendorid",			VENDORID },
+};
+
+static int
+kw_cmp(const void *k, const void *e)
+{
+	return (strcmp(k, ((const struct keyword *)e)->k_name));
+}
+
+int
+parse_keyword(const char *s)
+{
+	const struct keyword	*k;
+
+	k = bsearch(s, keywords, nitems(keywords), sizeof(keywords[0]),
+	    kw_cmp);
+	return (k != NULL ? k->k_token : -1);
+}
+
+/*
+ * The keyword closest to s, if it is one edit away (or two for long
+ * words): for "did you mean".  Only keywords of the ikev2 rule header
+ * are candidates when header is set.
+ */
+const char *
+parse_keyword_near(const char *s, int header)
+{
+	static const char *const head[] = { "active", "passive", "quick",
+	    "skip", "default", "ipcomp", "tunnel", "transport", "esp", "ah",
+	    "inet", "inet6", "proto", "rdomain", "from", "to", "local",
+	    "peer", "ikesa", "childsa", "natt" };
+	size_t	 i, n = header ? nitems(head) : nitems(keywords);
+	int	 d, best = 3, max;
+	const char *name, *found = NULL;
+
+	if (parse_keyword(s) != -1)
+		return (NULL);
+	max = strlen(s) > 6 ? 2 : 1;
+	for (i = 0; i < n; i++) {
+		name = header ? head[i] : keywords[i].k_name;
+		d = edit_distance(s, name, max);
+		if (d <= max && d < best && d > 0) {
+			best = d;
+			found = name;
+		}
+	}
+	return (found);
+}
+
+const char *
+lex_token_name(int t)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(keywords); i++)
+		if (keywords[i].k_token == t)
+			return (keywords[i].k_name);
+	return (NULL);
+}
+
+static void
+yyerror(struct lexer *lx, const char *msg)
+{
+	const char	*near;
+
+	if (lx->lx_lasttok == ERROR)
+		return;		/* the scanner said why */
+	if (lx->lx_lasttok == '\n')
+		diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected end "
+		    "of line", msg);
+	else if (lx->lx_lasttok == 0)
+		diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected end "
+		    "of file", msg);
+	else if (lx->lx_lasttext[0] != '\0') {
+		near = NULL;
+		if (lx->lx_lasttok == STRING && !lx->lx_lastquoted)
+			near = parse_keyword_near(lx->lx_lasttext, 0);
+		if (near != NULL)
+			diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected "
+			    "'%s' (did you mean '%s'?)", msg,
+			    lx->lx_lasttext, near);
+		else if (parse_keyword(lx->lx_lasttext) != -1 &&
+		    !lx->lx_lastquoted)
+			diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected "
+			    "keyword '%s' (quote it to use it as a value)",
+			    msg, lx->lx_lasttext);
+		else
+			diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected "
+			    "'%s'", msg, lx->lx_lasttext);
+	} else
+		diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected '%c'",
+		    msg, lx->lx_lasttok);
+}
+
+static void
+val_free(struct ast_val *v)
+{
+	if (v == NULL)
+		return;
+	free(v->v_str);
+	v->v_str = NULL;
+}
+
+static struct ast_part *
+part_new(int kind, const struct loc *l)
+{
+	struct ast_part	*p;
+
+	p = xcalloc(1, sizeof(*p));
+	p->p_kind = kind;
+	if (l != NULL)
+		p->p_loc = *l;
+	return (p);
+}
+
+static struct ast_part *
+valpart_new(int kind, struct ast_val *kw, struct ast_val *v)
+{
+	struct ast_part	*p;
+
+	p = part_new(kind, &kw->v_loc);
+	p->p_v[0] = *v;
+	val_free(kw);
+	return (p);
+}
+
+static struct ast_part *
+hostpart_new(int kind, struct ast_val *kw, void *hostp)
+{
+	struct ast_part	*p;
+	struct ast_val	*v = hostp;
+
+	p = part_new(kind, &kw->v_loc);
+	memcpy(p->p_v, v, sizeof(p->p_v));
+	val_free(kw);
+	return (p);
+}
+
+static void
+part_free(struct ast_part *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < PART_NVALS; i++)
+		val_free(&p->p_v[i]);
+	for (i = 0; i < p->p_nlist; i++)
+		val_free(&p->p_list[i]);
+	free(p->p_list);
+	free(p);
+}
+
+static void
+part_add(struct lexer *lx, struct ast_part *p)
+{
+	if (lx->lx_stmt == NULL) {
+		part_free(p);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&lx->lx_stmt->s_parts, p, p_entry);
+}
+
+static void
+stmt_begin(struct lexer *lx, int kind, const struct loc *l)
+{
+	if (lx->lx_stmt != NULL)
+		stmt_free(lx->lx_stmt);
+	lx->lx_stmt = xcalloc(1, sizeof(*lx->lx_stmt));
+	lx->lx_stmt->s_kind = kind;
+	lx->lx_stmt->s_loc = *l;
+	TAILQ_INIT(&lx->lx_stmt->s_parts);
+}
+
+static void
+stmt_end(struct lexer *lx)
+{
+	if (lx->lx_stmt == NULL)
+		return;
+	TAILQ_INSERT_TAIL(&lx->lx_ast->a_stmts, lx->lx_stmt, s_entry);
+	lx->lx_stmt = NULL;
+}
+
+static void
+stmt_free(struct ast_stmt *s)
+{
+	struct ast_part	*p;
+
+	while ((p = TAILQ_FIRST(&s->s_parts)) != NULL) {
+		TAILQ_REMOVE(&s->s_parts, p, p_entry);
+		part_free(p);
+	}
+	free(s);
+}
+
+struct macro *
+macro_find(struct macros *ms, const char *name)
+{
+	struct macro	*m;
+
+	TAILQ_FOREACH(m, ms, m_entry)
+		if (strcmp(m->m_name, name) == 0)
+			return (m);
+	return (NULL);
+}
+
+static int
+macro_name_ok(const char *s)
+{
+	if (*s == '\0')
+		return (0);
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return (0);
+	return (1);
+}
+
+static void
+macro_set(struct lexer *lx, struct ast_val *name, struct ast_val *value)
+{
+	struct macro	*m;
+
+	if (!macro_name_ok(name->v_str)) {
+		diag_error(lx->lx_diag, &name->v_loc, "invalid macro name "
+		    "'%s': use letters, digits and '_'", name->v_str);
+		goto done;
+	}
+	if ((m = macro_find(lx->lx_macros, name->v_str)) != NULL) {
+		if (m->m_persist)	/* -D on the command line wins */
+			goto done;
+		free(m->m_value);
+		m->m_value = value->v_str;
+		value->v_str = NULL;
+		m->m_loc = name->v_loc;
+		goto done;
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->m_name = name->v_str;
+	name->v_str = NULL;
+	m->m_value = value->v_str;
+	value->v_str = NULL;
+	m->m_loc = name->v_loc;
+	TAILQ_INSERT_TAIL(lx->lx_macros, m, m_entry);
+ done:
+	val_free(name);
+	val_free(value);
+}
+
+/* -D name=value: the name is everything before the last '=' */
+int
+macro_define_cmdline(struct macros *ms, const char *def)
+{
+	struct macro	*m;
+	const char	*eq;
+
+	if ((eq = strrchr(def, '=')) == NULL || eq == def)
+		return (-1);
+	m = xcalloc(1, sizeof(*m));
+	m->m_name = xstrndup(def, eq - def);
+	if (!macro_name_ok(m->m_name)) {
+		free(m->m_name);
+		free(m);
+		return (-1);
+	}
+	m->m_value = xstrdup(eq + 1);
+	m->m_persist = 1;
+	m->m_used = 1;	/* not worth a warning if unused */
+	TAILQ_INSERT_TAIL(ms, m, m_entry);
+	return (0);
+}
+
+void
+macros_free(struct macros *ms)
+{
+	struct macro	*m;
+
+	while ((m = TAILQ_FIRST(ms)) != NULL) {
+		TAILQ_REMOVE(ms, m, m_entry);
+		free(m->m_name);
+		strzero_free(m->m_value);	/* may hold a PSK */
+		free(m);
+	}
+}
+
+void
+ast_free(struct ast *a)
+{
+	struct ast_stmt	*s;
+	struct srcfile	*sf;
+
+	if (a == NULL)
+		return;
+	while ((s = TAILQ_FIRST(&a->a_stmts)) != NULL) {
+		TAILQ_REMOVE(&a->a_stmts, s, s_entry);
+		stmt_free(s);
+	}
+	while ((sf = TAILQ_FIRST(&a->a_files)) != NULL) {
+		TAILQ_REMOVE(&a->a_files, sf, sf_entry);
+		free(sf->sf_name);
+		free(sf->sf_path);
+		freezero(sf->sf_text, sf->sf_len);
+		free(sf);
+	}
+	free(a);
+}
+
+static struct ast *
+ast_run(struct lexer *lx)
+{
+	int	 r;
+
+	r = yyparse(lx);
+	if (lx->lx_stmt != NULL) {
+		stmt_free(lx->lx_stmt);
+		lx->lx_stmt = NULL;
+	}
+	lex_destroy(lx);
+	if (r != 0 && lx->lx_diag->d_errors == 0)
+		diag_error(lx->lx_diag, NULL, "parse failed");
+	return (lx->lx_ast);
+}
+
+static int
+ast_start(struct lexer *lx, struct macros *ms, struct diag *d)
+{
+	memset(lx, 0, sizeof(*lx));
+	lx->lx_ast = xcalloc(1, sizeof(*lx->lx_ast));
+	TAILQ_INIT(&lx->lx_ast->a_stmts);
+	TAILQ_INIT(&lx->lx_ast->a_files);
+	lx->lx_diag = d;
+	lx->lx_macros = ms;
+	return (lex_init(lx));
+}
+
+/*
+ * Parse a file ("-" for standard input) into a syntax tree.  Errors go
+ * to d; the tree holds every statement that parsed, so that the checks
+ * can report more errors in the same run.
+ */
+struct ast *
+ast_parse(const char *path, struct macros *ms, struct diag *d)
+{
+	struct lexer	 lx;
+
+	if (ast_start(&lx, ms, d) == -1)
+		return (NULL);
+	if (lex_push_file(&lx, path, NULL) == -1) {
+		lex_destroy(&lx);
+		return (lx.lx_ast);
+	}
+	return (ast_run(&lx));
+}
+
+struct ast *
+ast_parse_buffer(const char *name, const char *data, size_t len,
+    struct macros *ms, struct diag *d)
+{
+	struct lexer	 lx;
+
+	if (ast_start(&lx, ms, d) == -1)
+		return (NULL);
+	lex_push_buffer(&lx, name, data, len);
+	return (ast_run(&lx));
+}

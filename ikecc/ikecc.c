@@ -1,0 +1,158 @@
+/*
+ * ikecc: compile iked.conf into a validated policy blob.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ikecc.h"
+#include "blob.h"
+#include "util.h"
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: ikecc [-nvW] [-D macro=value] [-f file] "
+	    "[-k key] [-o blob]\n"
+	    "       ikecc -d blob [-p pubkey]\n");
+	exit(1);
+}
+
+/* -d: print a blob back as canonical iked.conf, secrets included */
+static int
+dump(const char *path, const char *pubkey)
+{
+	struct policy_set	*ps;
+	struct blob_info	 bi;
+	char			 err[256];
+	uint8_t			*buf;
+	size_t			 len;
+
+	if (blob_read_file(path, &buf, &len, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ikecc: %s\n", err);
+		return (1);
+	}
+	if (blob_decode(buf, len, pubkey, 0, &ps, &bi, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "ikecc: %s: %s\n", path, err);
+		freezero(buf, len);
+		return (1);
+	}
+	freezero(buf, len);
+	if (isatty(STDOUT_FILENO))
+		fprintf(stderr, "ikecc: warning: the dump holds the blob's "
+		    "secrets (pre-shared keys, passwords)\n");
+	policy_print_set(ps, PRINT_GLOBALS, stdout);
+	policy_set_free(ps);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "ikecc: stdout: %s\n", strerror(errno));
+		return (1);
+	}
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct macros		 macros;
+	struct diag		 d;
+	struct ast		*a;
+	struct policy_set	*ps = NULL;
+	const char		*file = "/etc/iked.conf", *out = NULL;
+	const char		*key = NULL, *dumpfile = NULL, *pubkey = NULL;
+	char			 err[256];
+	int			 ch, noaction = 0, verbose = 0, werror = 0;
+
+	TAILQ_INIT(&macros);
+	while ((ch = getopt(argc, argv, "D:d:f:k:no:p:vW")) != -1) {
+		switch (ch) {
+		case 'D':
+			if (macro_define_cmdline(&macros, optarg) == -1) {
+				fprintf(stderr, "ikecc: could not parse macro "
+				    "definition %s\n", optarg);
+				return (1);
+			}
+			break;
+		case 'd':
+			dumpfile = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'p':
+			pubkey = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'W':
+			werror = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (dumpfile != NULL)
+		return (dump(dumpfile, pubkey));
+
+	diag_init(&d, stderr);
+	d.d_werror = werror;
+	a = ast_parse(file, &macros, &d);
+	if (a != NULL && d.d_errors == 0)
+		ps = check_ast(a, &d);
+	else if (a != NULL && !diag_stop(&d)) {
+		/* report the semantic errors of what did parse, too */
+		policy_set_free(check_ast(a, &d));
+	}
+	if (ps != NULL && ps->ps_npolicies == 0 && ps->ps_nusers == 0)
+		diag_warn(&d, NULL, "%s: no valid configuration rules found",
+		    file);
+	if (ps == NULL || d.d_errors > 0) {
+		fprintf(stderr, "ikecc: %s: %d error%s%s\n", file, d.d_errors,
+		    d.d_errors == 1 ? "" : "s", d.d_warnings > 0 ?
+		    ", warnings above" : "");
+		policy_set_free(ps);
+		ast_free(a);
+		macros_free(&macros);
+		return (1);
+	}
+	if (verbose)
+		policy_print_set(ps, PRINT_REDACT, stdout);
+	if (!noaction) {
+		if (out == NULL)
+			out = IKECC_DEFAULT_OUT;
+		if (blob_write_file(ps, out, key, err, sizeof(err)) == -1) {
+			fprintf(stderr, "ikecc: %s\n", err);
+			policy_set_free(ps);
+			ast_free(a);
+			macros_free(&macros);
+			return (1);
+		}
+	} else {
+		fflush(stdout);
+		fprintf(stderr, "configuration OK\n");
+	}
+	policy_set_free(ps);
+	ast_free(a);
+	macros_free(&macros);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "ikecc: stdout: %s\n", strerror(errno));
+		return (1);
+	}
+	return (0);
+}
