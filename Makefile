@@ -70,3 +70,19 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 .PHONY: all clean
+
+# --- tests ---------------------------------------------------------------
+# "make check": install what is missing, build, run every suite.
+# "make asan": the same suites against an ASan+UBSan build.
+check: deps all
+	regress/run.sh -b $(B)
+
+asan:
+	$(MAKE) B=build-asan OPT="-O1 -g" \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all
+	ASAN_OPTIONS=detect_leaks=1 regress/run.sh -b build-asan
+
+deps:
+	@sh scripts/deps.sh
+
+.PHONY: check asan deps
