@@ -86,3 +86,34 @@ deps:
 	@sh scripts/deps.sh
 
 .PHONY: check asan deps
+
+# --- demo, install, benchmarks --------------------------------------------
+# "make demo": install what is missing, build, run scripts/demo.sh.
+# "make install": programs into $(DESTDIR)$(SBINDIR), man pages into
+#   $(DESTDIR)$(MANDIR)/man5 and man8.  Programs and man pages that the
+#   daemon and control tool bring are added to these lists, e.g.
+#   "INSTALL_PROGS += $(B)/ikerund" and "MAN8 += ikerund/ikerund.8".
+# "make bench": every regress/bench/*.sh in turn, with BUILD and TOP set;
+#   benchmarks print figures and never fail on time.
+INSTALL_PROGS	 = $(B)/ikecc
+MAN5		 = ikecc/iked.conf.5
+MAN8		 = ikecc/ikecc.8
+
+demo: deps all
+	sh scripts/demo.sh -b $(B)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(INSTALL_PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+
+bench: deps all
+	@set -e; for s in regress/bench/*.sh; do \
+		[ -e "$$s" ] || continue; \
+		echo "== $$s"; \
+		BUILD=$(abspath $(B)) TOP=$(CURDIR) sh "$$s"; \
+	done
+
+.PHONY: demo install bench

@@ -2,10 +2,12 @@
 # Install what building, the demo and the tests need, on Debian, as root.
 # Does nothing when everything is there already.
 set -eu
+# mandoc lints the man pages (make check); GNU time measures make bench
 pkgs="make gcc clang byacc flex pkg-config libssl-dev libevent-dev libmnl-dev
 openssl iproute2 iputils-ping kmod procps psmisc
 openiked strongswan-charon strongswan-swanctl libcharon-extra-plugins
-tshark user-mode-linux"
+tshark user-mode-linux
+mandoc time"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||
