@@ -4,6 +4,7 @@
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
 DESTDIR	?=
 
 CC	?= cc
@@ -31,7 +32,7 @@ COMMON_OBJS	= $(COMMON_SRCS:%.c=$(O)/%.o)
 GRAMMAR_OBJS	= $(GRAMMAR_SRCS:%.c=$(O)/%.o) $(GRAMMAR_GEN:.c=.o)
 IKECC_OBJS	= $(IKECC_SRCS:%.c=$(O)/%.o)
 
-PROGS		= $(B)/ikecc
+PROGS		= $(B)/ikecc $(B)/ikerund $(B)/ikectl
 
 all: $(PROGS)
 
@@ -66,6 +67,33 @@ $(B)/libgrammar.a: $(GRAMMAR_OBJS)
 $(B)/ikecc: $(O)/ikecc/ikecc.o $(IKECC_OBJS) $(B)/libgrammar.a $(B)/libcommon.a
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+# --- ikerund and ikectl -----------------------------------------------------
+EVENT_LIBS	= -levent
+DAEMON_COMMON	= common/log.c common/msg.c common/msgconn.c
+IKERUND_SRCS	= ikerund/ikerund.c ikerund/proc.c ikerund/control.c \
+		  ikerund/ca.c ikerund/ikev2.c ikerund/sa.c ikerund/show.c \
+		  ikerund/gen.c
+IKECTL_SRCS	= ikectl/ikectl.c
+DAEMON_OBJS	= $(DAEMON_COMMON:%.c=$(O)/%.o)
+
+$(O)/ikerund/%.o $(O)/ikectl/%.o: $(wildcard ikerund/*.h)
+
+$(B)/ikerund: $(IKERUND_SRCS:%.c=$(O)/%.o) $(DAEMON_OBJS) $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS)
+
+$(B)/ikectl: $(IKECTL_SRCS:%.c=$(O)/%.o) $(DAEMON_OBJS) $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS)
+
+# unit test of SA bookkeeping, run by regress/daemon/test.sh
+TESTPROGS	+= $(B)/satest
+$(O)/regress/daemon/satest.o: CPPFLAGS += -Iikerund
+$(B)/satest: $(O)/regress/daemon/satest.o $(O)/ikerund/sa.o $(DAEMON_OBJS) \
+    $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 clean:
 	rm -rf build build-asan build-fuzz
 
@@ -74,18 +102,20 @@ clean:
 # --- tests ---------------------------------------------------------------
 # "make check": install what is missing, build, run every suite.
 # "make asan": the same suites against an ASan+UBSan build.
-check: deps all
+check: deps all tests
 	regress/run.sh -b $(B)
+
+tests: $(TESTPROGS)
 
 asan:
 	$(MAKE) B=build-asan OPT="-O1 -g" \
-	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all tests
 	ASAN_OPTIONS=detect_leaks=1 regress/run.sh -b build-asan
 
 deps:
 	@sh scripts/deps.sh
 
-.PHONY: check asan deps
+.PHONY: check asan deps tests
 
 # --- demo, install, benchmarks --------------------------------------------
 # "make demo": install what is missing, build, run scripts/demo.sh.
@@ -95,9 +125,9 @@ deps:
 #   "INSTALL_PROGS += $(B)/ikerund" and "MAN8 += ikerund/ikerund.8".
 # "make bench": every regress/bench/*.sh in turn, with BUILD and TOP set;
 #   benchmarks print figures and never fail on time.
-INSTALL_PROGS	 = $(B)/ikecc
+INSTALL_PROGS	 = $(B)/ikecc $(B)/ikerund $(B)/ikectl
 MAN5		 = ikecc/iked.conf.5
-MAN8		 = ikecc/ikecc.8
+MAN8		 = ikecc/ikecc.8 ikerund/ikerund.8 ikectl/ikectl.8
 
 demo: deps all
 	sh scripts/demo.sh -b $(B)
@@ -108,6 +138,10 @@ install: all
 	install -m 0755 $(INSTALL_PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' ikerund/ikerund.service.in \
+	    >$(DESTDIR)$(UNITDIR)/ikerund.service
+	@[ -n "$(DESTDIR)" ] || sh scripts/setup-user.sh
 
 bench: deps all
 	@set -e; for s in regress/bench/*.sh; do \

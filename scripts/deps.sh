@@ -7,21 +7,25 @@ pkgs="make gcc clang byacc flex pkg-config libssl-dev libevent-dev libmnl-dev
 openssl iproute2 iputils-ping kmod procps psmisc
 openiked strongswan-charon strongswan-swanctl libcharon-extra-plugins
 tshark user-mode-linux
-mandoc time"
+mandoc time jq socat util-linux passwd"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" ||
 	    missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing packages:$missing (run as root to install them)" >&2
-	exit 1
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: missing packages:$missing (run as root to install" \
+		    "them)" >&2
+		exit 1
+	fi
+	echo "deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	# tshark asks whether non-root users may capture; the answer is no
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+	    debconf-set-selections
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-echo "deps: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-# tshark asks whether non-root users may capture; the answer is no
-echo "wireshark-common wireshark-common/install-setuid boolean false" |
-    debconf-set-selections
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# the unprivileged user ikerund's children run as
+sh "$(dirname "$0")/setup-user.sh"

@@ -1,0 +1,382 @@
+/*
+ * Message headers and payloads: pure, bounds-checked encoders and
+ * decoders.  Integers are little-endian; strings are a 16-bit length
+ * and that many bytes, no NUL inside.  A decoder refuses a payload that
+ * is short, long (not consumed exactly), or carries a value out of
+ * range.
+ */
+#include <string.h>
+
+#include "msg.h"
+
+struct cur {
+	const uint8_t	*c_p;
+	size_t		 c_left;
+};
+
+struct wcur {
+	uint8_t		*w_p;
+	size_t		 w_left;
+	size_t		 w_len;
+	int		 w_err;
+};
+
+static int
+get_u32(struct cur *c, uint32_t *v)
+{
+	if (c->c_left < 4)
+		return (-1);
+	*v = (uint32_t)c->c_p[0] | (uint32_t)c->c_p[1] << 8 |
+	    (uint32_t)c->c_p[2] << 16 | (uint32_t)c->c_p[3] << 24;
+	c->c_p += 4;
+	c->c_left -= 4;
+	return (0);
+}
+
+static int
+get_u64(struct cur *c, uint64_t *v)
+{
+	uint32_t	 lo, hi;
+
+	if (get_u32(c, &lo) == -1 || get_u32(c, &hi) == -1)
+		return (-1);
+	*v = (uint64_t)hi << 32 | lo;
+	return (0);
+}
+
+static int
+get_bytes(struct cur *c, void *dst, size_t n)
+{
+	if (c->c_left < n)
+		return (-1);
+	memcpy(dst, c->c_p, n);
+	c->c_p += n;
+	c->c_left -= n;
+	return (0);
+}
+
+/* a string of at most size - 1 bytes, no NUL, into dst (NUL-ended) */
+static int
+get_str(struct cur *c, char *dst, size_t size)
+{
+	uint32_t	 n;
+	uint8_t		 b[2];
+
+	if (get_bytes(c, b, 2) == -1)
+		return (-1);
+	n = b[0] | b[1] << 8;
+	if (n >= size || c->c_left < n || memchr(c->c_p, '\0', n) != NULL)
+		return (-1);
+	memcpy(dst, c->c_p, n);
+	dst[n] = '\0';
+	c->c_p += n;
+	c->c_left -= n;
+	return (0);
+}
+
+static int
+end(const struct cur *c)
+{
+	return (c->c_left == 0 ? 0 : -1);
+}
+
+static void
+put_bytes(struct wcur *w, const void *src, size_t n)
+{
+	if (w->w_err || w->w_left < n) {
+		w->w_err = 1;
+		return;
+	}
+	memcpy(w->w_p, src, n);
+	w->w_p += n;
+	w->w_left -= n;
+	w->w_len += n;
+}
+
+static void
+put_u32(struct wcur *w, uint32_t v)
+{
+	uint8_t	 b[4] = { v, v >> 8, v >> 16, v >> 24 };
+
+	put_bytes(w, b, 4);
+}
+
+static void
+put_u64(struct wcur *w, uint64_t v)
+{
+	put_u32(w, (uint32_t)v);
+	put_u32(w, (uint32_t)(v >> 32));
+}
+
+static void
+put_str(struct wcur *w, const char *s, size_t max)
+{
+	size_t	 n = strnlen(s, max);
+	uint8_t	 b[2] = { n & 0xff, n >> 8 };
+
+	if (n >= max || n > 0xffff) {
+		w->w_err = 1;
+		return;
+	}
+	put_bytes(w, b, 2);
+	put_bytes(w, s, n);
+}
+
+static void
+wcur_init(struct wcur *w, uint8_t *buf, size_t size)
+{
+	memset(w, 0, sizeof(*w));
+	w->w_p = buf;
+	w->w_left = size;
+}
+
+static size_t
+wcur_done(const struct wcur *w)
+{
+	return (w->w_err ? 0 : w->w_len);
+}
+
+/*
+ * Returns 1 with *h filled when buf holds a whole message, 0 when more
+ * bytes are needed, -1 when the header is invalid.
+ */
+int
+msg_hdr_parse(const uint8_t *buf, size_t len, struct msg_hdr *h)
+{
+	struct cur	 c = { buf, len };
+
+	if (len < MSG_HDR_LEN)
+		return (0);
+	(void)get_u32(&c, &h->mh_type);
+	(void)get_u32(&c, &h->mh_len);
+	(void)get_u32(&c, &h->mh_id);
+	(void)get_u32(&c, &h->mh_flags);
+	if (h->mh_type == MSG_NONE || h->mh_type >= MSG_TYPE_MAX ||
+	    h->mh_len > MSG_MAX_PAYLOAD || (h->mh_flags & ~MSG_F_ALL) != 0)
+		return (-1);
+	if (len - MSG_HDR_LEN < h->mh_len)
+		return (0);
+	return (1);
+}
+
+void
+msg_hdr_encode(const struct msg_hdr *h, uint8_t *buf)
+{
+	struct wcur	 w;
+
+	wcur_init(&w, buf, MSG_HDR_LEN);
+	put_u32(&w, h->mh_type);
+	put_u32(&w, h->mh_len);
+	put_u32(&w, h->mh_id);
+	put_u32(&w, h->mh_flags);
+}
+
+int
+ctl_load_decode(const uint8_t *buf, size_t len, struct ctl_load *m)
+{
+	struct cur	 c = { buf, len };
+
+	memset(m, 0, sizeof(*m));
+	if (get_u32(&c, &m->cl_flags) == -1 ||
+	    (m->cl_flags & ~CTL_LOAD_ALL) != 0 ||
+	    get_str(&c, m->cl_path, sizeof(m->cl_path)) == -1)
+		return (-1);
+	return (end(&c));
+}
+
+size_t
+ctl_load_encode(const struct ctl_load *m, uint8_t *buf, size_t size)
+{
+	struct wcur	 w;
+
+	wcur_init(&w, buf, size);
+	put_u32(&w, m->cl_flags);
+	put_str(&w, m->cl_path, sizeof(m->cl_path));
+	return (wcur_done(&w));
+}
+
+int
+ctl_show_decode(const uint8_t *buf, size_t len, struct ctl_show *m)
+{
+	struct cur	 c = { buf, len };
+
+	memset(m, 0, sizeof(*m));
+	if (get_u32(&c, &m->cs_what) == -1 || m->cs_what == 0 ||
+	    m->cs_what >= SHOW_MAX || get_u32(&c, &m->cs_flags) == -1 ||
+	    (m->cs_flags & ~CTL_SHOW_ALL) != 0)
+		return (-1);
+	return (end(&c));
+}
+
+size_t
+ctl_show_encode(const struct ctl_show *m, uint8_t *buf, size_t size)
+{
+	struct wcur	 w;
+
+	wcur_init(&w, buf, size);
+	put_u32(&w, m->cs_what);
+	put_u32(&w, m->cs_flags);
+	return (wcur_done(&w));
+}
+
+int
+ctl_reset_decode(const uint8_t *buf, size_t len, struct ctl_reset *m)
+{
+	struct cur	 c = { buf, len };
+
+	memset(m, 0, sizeof(*m));
+	if (get_u32(&c, &m->cr_what) == -1 || m->cr_what == 0 ||
+	    m->cr_what >= RESET_MAX ||
+	    get_str(&c, m->cr_id, sizeof(m->cr_id)) == -1)
+		return (-1);
+	if ((m->cr_what == RESET_ID) != (m->cr_id[0] != '\0'))
+		return (-1);
+	return (end(&c));
+}
+
+size_t
+ctl_reset_encode(const struct ctl_reset *m, uint8_t *buf, size_t size)
+{
+	struct wcur	 w;
+
+	wcur_init(&w, buf, size);
+	put_u32(&w, m->cr_what);
+	put_str(&w, m->cr_id, sizeof(m->cr_id));
+	return (wcur_done(&w));
+}
+
+int
+ctl_mode_decode(const uint8_t *buf, size_t len, struct ctl_mode *m)
+{
+	struct cur	 c = { buf, len };
+
+	memset(m, 0, sizeof(*m));
+	if (get_u32(&c, &m->cm_mode) == -1 || m->cm_mode == 0 ||
+	    m->cm_mode >= MODE_MAX)
+		return (-1);
+	return (end(&c));
+}
+
+size_t
+ctl_mode_encode(const struct ctl_mode *m, uint8_t *buf, size_t size)
+{
+	struct wcur	 w;
+
+	wcur_init(&w, buf, size);
+	put_u32(&w, m->cm_mode);
+	return (wcur_done(&w));
+}
+
+int
+ctl_end_decode(const uint8_t *buf, size_t len, struct ctl_end *m)
+{
+	struct cur	 c = { buf, len };
+	uint32_t	 st;
+
+	memset(m, 0, sizeof(*m));
+	if (get_u32(&c, &st) == -1 ||
+	    get_str(&c, m->ce_msg, sizeof(m->ce_msg)) == -1)
+		return (-1);
+	m->ce_status = (int32_t)st;
+	return (end(&c));
+}
+
+size_t
+ctl_end_encode(const struct ctl_end *m, uint8_t *buf, size_t size)
+{
+	struct wcur	 w;
+
+	wcur_init(&w, buf, size);
+	put_u32(&w, (uint32_t)m->ce_status);
+	put_str(&w, m->ce_msg, sizeof(m->ce_msg));
+	return (wcur_done(&w));
+}
+
+int
+gen_prepare_decode(const uint8_t *buf, size_t len, struct gen_prepare *m)
+{
+	struct cur	 c = { buf, len };
+
+	memset(m, 0, sizeof(*m));
+	if (get_u64(&c, &m->gp_gen) == -1 || m->gp_gen == 0 ||
+	    get_u32(&c, &m->gp_flags) == -1 ||
+	    (m->gp_flags & ~GEN_PREPARE_ALL) != 0 ||
+	    get_u64(&c, &m->gp_size) == -1 ||
+	    get_bytes(&c, m->gp_digest, sizeof(m->gp_digest)) == -1)
+		return (-1);
+	return (end(&c));
+}
+
+size_t
+gen_prepare_encode(const struct gen_prepare *m, uint8_t *buf, size_t size)
+{
+	struct wcur	 w;
+
+	wcur_init(&w, buf, size);
+	put_u64(&w, m->gp_gen);
+	put_u32(&w, m->gp_flags);
+	put_u64(&w, m->gp_size);
+	put_bytes(&w, m->gp_digest, sizeof(m->gp_digest));
+	return (wcur_done(&w));
+}
+
+int
+gen_result_decode(const uint8_t *buf, size_t len, struct gen_result *m)
+{
+	struct cur	 c = { buf, len };
+	uint32_t	 st;
+
+	memset(m, 0, sizeof(*m));
+	if (get_u64(&c, &m->gr_gen) == -1 || get_u32(&c, &st) == -1 ||
+	    get_u32(&c, &m->gr_diff.gd_added) == -1 ||
+	    get_u32(&c, &m->gr_diff.gd_removed) == -1 ||
+	    get_u32(&c, &m->gr_diff.gd_changed) == -1 ||
+	    get_u32(&c, &m->gr_diff.gd_kept) == -1 ||
+	    get_u32(&c, &m->gr_diff.gd_sa_kept) == -1 ||
+	    get_u32(&c, &m->gr_diff.gd_sa_rekey) == -1 ||
+	    get_u32(&c, &m->gr_diff.gd_sa_delete) == -1 ||
+	    get_str(&c, m->gr_msg, sizeof(m->gr_msg)) == -1)
+		return (-1);
+	m->gr_status = (int32_t)st;
+	return (end(&c));
+}
+
+size_t
+gen_result_encode(const struct gen_result *m, uint8_t *buf, size_t size)
+{
+	struct wcur	 w;
+
+	wcur_init(&w, buf, size);
+	put_u64(&w, m->gr_gen);
+	put_u32(&w, (uint32_t)m->gr_status);
+	put_u32(&w, m->gr_diff.gd_added);
+	put_u32(&w, m->gr_diff.gd_removed);
+	put_u32(&w, m->gr_diff.gd_changed);
+	put_u32(&w, m->gr_diff.gd_kept);
+	put_u32(&w, m->gr_diff.gd_sa_kept);
+	put_u32(&w, m->gr_diff.gd_sa_rekey);
+	put_u32(&w, m->gr_diff.gd_sa_delete);
+	put_str(&w, m->gr_msg, sizeof(m->gr_msg));
+	return (wcur_done(&w));
+}
+
+int
+gen_id_decode(const uint8_t *buf, size_t len, struct gen_id *m)
+{
+	struct cur	 c = { buf, len };
+
+	memset(m, 0, sizeof(*m));
+	if (get_u64(&c, &m->gi_gen) == -1 || m->gi_gen == 0)
+		return (-1);
+	return (end(&c));
+}
+
+size_t
+gen_id_encode(const struct gen_id *m, uint8_t *buf, size_t size)
+{
+	struct wcur	 w;
+
+	wcur_init(&w, buf, size);
+	put_u64(&w, m->gi_gen);
+	return (wcur_done(&w));
+}
