@@ -5,7 +5,8 @@
  * "ikecc -d" prints (with secrets, so that it compiles back to the same
  * blob).  Where OpenIKED's output would not parse back (unquoted
  * distinguished names, "request" printed as "config", "dynamic" printed
- * as an address), this printer says what was meant; ikecc(8) lists each
+ * as an address, the address family after the protocols), this printer
+ * says what was meant; ikecc(8) lists each
  * such difference.
  */
 #include <arpa/inet.h>
@@ -50,7 +51,7 @@ policy_print_host(const struct pol_host *h, FILE *fp)
 			if (inet_ntop(af, h->h_ip2, buf, sizeof(buf)) ==
 			    NULL)
 				strlcpy(buf, "?", sizeof(buf));
-			fprintf(fp, " - %s", buf);
+			fprintf(fp, "-%s", buf);	/* one word */
 		} else if (h->h_plen != POL_PLEN_NONE)
 			fprintf(fp, "/%u", h->h_plen);
 		break;
@@ -156,6 +157,11 @@ policy_print(const struct policy *pol, int flags, FILE *fp)
 	if (pol->pol_flags & POL_F_NATT)
 		fputs(" natt", fp);
 	fputs(pol->pol_flags & POL_F_AH ? " ah" : " esp", fp);
+	/* the family before the protocols, in the order the grammar wants */
+	if (pol->pol_af == POL_AF_INET)
+		fputs(" inet", fp);
+	else if (pol->pol_af == POL_AF_INET6)
+		fputs(" inet6", fp);
 	if (pol->pol_nprotos > 0) {
 		fputs(" proto {", fp);
 		for (i = 0; i < pol->pol_nprotos; i++) {
@@ -164,10 +170,6 @@ policy_print(const struct policy *pol, int flags, FILE *fp)
 		}
 		fputs(" }", fp);
 	}
-	if (pol->pol_af == POL_AF_INET)
-		fputs(" inet", fp);
-	else if (pol->pol_af == POL_AF_INET6)
-		fputs(" inet6", fp);
 	if (pol->pol_flags & POL_F_RDOMAIN)
 		fprintf(fp, " rdomain %u", pol->pol_rdomain);
 	print_flows(pol, fp);
