@@ -93,6 +93,7 @@ struct ast_part {
 	struct ast_val		 p_v[PART_NVALS];
 	struct ast_val		*p_list;
 	size_t			 p_nlist;
+	int			 p_comma;	/* written after a ',' */
 	TAILQ_ENTRY(ast_part)	 p_entry;
 };
 TAILQ_HEAD(ast_parts, ast_part);

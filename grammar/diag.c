@@ -63,7 +63,7 @@ diag_source_line(FILE *out, const struct loc *l)
 
 static void
 diag_vprint(struct diag *d, const struct loc *l, const char *kind,
-    const char *fmt, va_list ap)
+    const char *suffix, const char *fmt, va_list ap)
 {
 	const struct srcfile	*sf;
 	FILE			*out = d->d_out;
@@ -82,6 +82,7 @@ diag_vprint(struct diag *d, const struct loc *l, const char *kind,
 	} else
 		fprintf(out, "ikecc: %s: ", kind);
 	vfprintf(out, fmt, ap);
+	fputs(suffix, out);
 	fputc('\n', out);
 	if (l != NULL)
 		diag_source_line(out, l);
@@ -96,7 +97,7 @@ diag_error(struct diag *d, const struct loc *l, const char *fmt, ...)
 		return;
 	d->d_errors++;
 	va_start(ap, fmt);
-	diag_vprint(d, l, "error", fmt, ap);
+	diag_vprint(d, l, "error", "", fmt, ap);
 	va_end(ap);
 	if (diag_stop(d) && !d->d_quiet && d->d_out != NULL)
 		fprintf(d->d_out, "ikecc: too many errors (%d), stopping\n",
@@ -115,7 +116,11 @@ diag_warn(struct diag *d, const struct loc *l, const char *fmt, ...)
 	else
 		d->d_warnings++;
 	va_start(ap, fmt);
-	diag_vprint(d, l, "warning", fmt, ap);
+	if (d->d_werror)
+		diag_vprint(d, l, "error", " [-W: warnings are errors]", fmt,
+		    ap);
+	else
+		diag_vprint(d, l, "warning", "", fmt, ap);
 	va_end(ap);
 }
 
@@ -127,7 +132,7 @@ diag_note(struct diag *d, const struct loc *l, const char *fmt, ...)
 	if (diag_stop(d))
 		return;
 	va_start(ap, fmt);
-	diag_vprint(d, l, "note", fmt, ap);
+	diag_vprint(d, l, "note", "", fmt, ap);
 	va_end(ap);
 }
 

@@ -22,6 +22,13 @@ struct lexfile {
 	ino_t		 lf_ino;
 };
 
+/* A token as the parser saw it, for syntax error messages. */
+struct lextok {
+	int		 lt_tok;
+	int		 lt_quoted;
+	char		 lt_text[64];
+};
+
 struct lexer {
 	struct ast	*lx_ast;
 	struct diag	*lx_diag;
@@ -29,9 +36,8 @@ struct lexer {
 	struct lexfile	 lx_stack[LEX_INCLUDE_MAX + 2];
 	int		 lx_depth;	/* index of the current input */
 	struct loc	 lx_tokloc;	/* the last token */
-	int		 lx_lasttok;	/* for syntax error messages */
-	int		 lx_lastquoted;
-	char		 lx_lasttext[64];
+	struct lextok	 lx_last;	/* for syntax error messages */
+	struct lextok	 lx_prev;	/* the one before it */
 	int		 lx_ntok;	/* tokens so far on this line */
 	char		*lx_str;	/* quoted string being read */
 	size_t		 lx_strlen;

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ast.h"
 #include "lexer.h"
@@ -51,19 +52,20 @@ int	ikecf_lex(YYSTYPE *, void *);
 static int
 yylex(YYSTYPE *v, struct lexer *lx)
 {
-	int	 t;
+	struct lextok	*lt = &lx->lx_last;
+	int		 t;
 
 	t = ikecf_lex(v, lx->lx_scanner);
-	lx->lx_lasttok = t;
-	lx->lx_lastquoted = 0;
-	lx->lx_lasttext[0] = '\0';
+	lx->lx_prev = *lt;
+	lt->lt_tok = t;
+	lt->lt_quoted = 0;
+	lt->lt_text[0] = '\0';
 	if (t > 0 && t != '\n' && v->val.v_str != NULL) {
-		strlcpy(lx->lx_lasttext, v->val.v_str,
-		    sizeof(lx->lx_lasttext));
-		lx->lx_lastquoted = v->val.v_quoted;
+		strlcpy(lt->lt_text, v->val.v_str, sizeof(lt->lt_text));
+		lt->lt_quoted = v->val.v_quoted;
 	} else if (t > 0 && t < 256 && t != '\n') {
-		lx->lx_lasttext[0] = t;
-		lx->lx_lasttext[1] = '\0';
+		lt->lt_text[0] = t;
+		lt->lt_text[1] = '\0';
 	}
 	return (t);
 }
@@ -95,7 +97,7 @@ yylex(YYSTYPE *v, struct lexer *lx)
 
 grammar		: /* empty */
 		| grammar '\n'			{ val_free(&$2); }
-		| grammar include '\n'		{ val_free(&$3); }
+		| grammar include
 		| grammar varset '\n'		{ val_free(&$3); }
 		| grammar set '\n'		{ val_free(&$3); }
 		| grammar user '\n'		{ val_free(&$3); }
@@ -112,10 +114,12 @@ grammar		: /* empty */
 		}
 		;
 
-include		: INCLUDE STRING {
+include		: INCLUDE STRING '\n' {
+			/* at the end of the line: the file is read next */
 			(void)lex_push_file(lx, $2.v_str, &$1.v_loc);
 			val_free(&$1);
 			val_free(&$2);
+			val_free(&$3);
 		}
 		;
 
@@ -225,6 +229,12 @@ ikev2start	: IKEV2 {
 
 parts		: /* empty */
 		| parts part		{ part_add(lx, $2); }
+		| parts ',' part	{
+			/* between two from/to pairs: checked later */
+			$3->p_comma = 1;
+			part_add(lx, $3);
+			val_free(&$2);
+		}
 		;
 
 word		: STRING | NUMBER
@@ -510,9 +520,20 @@ parse_keyword_near(const char *s, int header)
 
 	if (parse_keyword(s) != -1)
 		return (NULL);
+	for (i = 0; i < n; i++) {
+		/* keywords are lower case: "IKEV2" */
+		name = header ? head[i] : keywords[i].k_name;
+		if (strcasecmp(s, name) == 0)
+			return (name);
+	}
+	if (!isalpha((unsigned char)*s))
+		return (NULL);
 	max = strlen(s) > 6 ? 2 : 1;
 	for (i = 0; i < n; i++) {
 		name = header ? head[i] : keywords[i].k_name;
+		/* short words: a letter missing or extra, not another one */
+		if (strlen(s) <= 3 && strlen(s) == strlen(name))
+			continue;
 		d = edit_distance(s, name, max);
 		if (d <= max && d < best && d > 0) {
 			best = d;
@@ -533,38 +554,57 @@ lex_token_name(int t)
 	return (NULL);
 }
 
+/* Tokens after which a keyword may have been meant as a value. */
+static int
+takes_value(int t)
+{
+	switch (t) {
+	case PROTO: case TAP: case TAG: case SRCID: case DSTID: case PSK:
+	case EAP: case IFACE: case PORT: case ENC: case PRF: case AUTH:
+	case GROUP: case USER: case INCLUDE: case OCSP: case '{':
+		return (1);
+	}
+	return (0);
+}
+
 static void
 yyerror(struct lexer *lx, const char *msg)
 {
-	const char	*near;
+	const struct lextok	*lt = &lx->lx_last, *pt = &lx->lx_prev;
+	const char		*near = NULL, *pnear = NULL;
+	char			 hint[160];
 
-	if (lx->lx_lasttok == ERROR)
+	if (lt->lt_tok == ERROR)
 		return;		/* the scanner said why */
-	if (lx->lx_lasttok == '\n')
+	hint[0] = '\0';
+	if (lt->lt_tok == STRING && !lt->lt_quoted)
+		near = parse_keyword_near(lt->lt_text, 0);
+	if (pt->lt_tok == STRING && !pt->lt_quoted)
+		pnear = parse_keyword_near(pt->lt_text, 0);
+	if (near != NULL)
+		snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
+	else if (pnear != NULL)
+		snprintf(hint, sizeof(hint), " (is '%s' a typo for '%s'?)",
+		    pt->lt_text, pnear);
+	else if (lt->lt_tok > 255 && lt->lt_tok != STRING &&
+	    lt->lt_tok != NUMBER && !lt->lt_quoted && takes_value(pt->lt_tok))
+		snprintf(hint, sizeof(hint), " (a keyword: quote it to use it "
+		    "as a value)");
+
+	if (lt->lt_tok == '\n')
 		diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected end "
-		    "of line", msg);
-	else if (lx->lx_lasttok == 0)
+		    "of line%s", msg, hint);
+	else if (lt->lt_tok == 0)
 		diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected end "
-		    "of file", msg);
-	else if (lx->lx_lasttext[0] != '\0') {
-		near = NULL;
-		if (lx->lx_lasttok == STRING && !lx->lx_lastquoted)
-			near = parse_keyword_near(lx->lx_lasttext, 0);
-		if (near != NULL)
-			diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected "
-			    "'%s' (did you mean '%s'?)", msg,
-			    lx->lx_lasttext, near);
-		else if (parse_keyword(lx->lx_lasttext) != -1 &&
-		    !lx->lx_lastquoted)
-			diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected "
-			    "keyword '%s' (quote it to use it as a value)",
-			    msg, lx->lx_lasttext);
-		else
-			diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected "
-			    "'%s'", msg, lx->lx_lasttext);
-	} else
-		diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected '%c'",
-		    msg, lx->lx_lasttok);
+		    "of file%s", msg, hint);
+	else if (lt->lt_text[0] != '\0')
+		diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected "
+		    "%s'%s'%s", msg, lt->lt_tok > 255 && lt->lt_tok != STRING &&
+		    lt->lt_tok != NUMBER && !lt->lt_quoted ? "keyword " : "",
+		    lt->lt_text, hint);
+	else
+		diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected '%c'%s",
+		    msg, lt->lt_tok, hint);
 }
 
 static void

@@ -103,6 +103,8 @@ part_name(const struct ast_part *p)
 {
 	size_t	 i;
 
+	if (p->p_kind == PT_AUTHMETHOD && p->p_v[0].v_str != NULL)
+		return (p->p_v[0].v_str);
 	for (i = 0; i < nitems(part_info); i++)
 		if (part_info[i].kind == p->p_kind)
 			return (part_info[i].name);
@@ -266,6 +268,7 @@ check_id(struct checker *c, const struct ast_val *v, struct pol_id *id)
 		return (-1);
 	}
 	id->id_type = id_type(v->v_str);
+	free(id->id_str);	/* given twice: reported already */
 	id->id_str = xstrdup(v->v_str);
 	return (0);
 }
@@ -303,16 +306,23 @@ check_tag(struct checker *c, const struct ast_val *v)
 }
 
 static int
-check_psk(struct checker *c, const struct ast_val *v, struct policy *pol)
+check_psk(struct checker *c, const struct ast_val *v, struct policy *pol,
+    int infile)
 {
 	const char	*s = v->v_str;
 	size_t		 len;
 
-	check_secret_file(c, &v->v_loc, "a pre-shared key");
+	if (!infile)
+		check_secret_file(c, &v->v_loc, "a pre-shared key");
 	if (strncmp(s, "0x", 2) == 0) {
 		len = strlen(s + 2);
 		if (len == 0) {
 			diag_error(c->c_diag, &v->v_loc, "empty hex PSK");
+			return (-1);
+		}
+		if (s[2 + strspn(s + 2, "0123456789abcdefABCDEF")] != '\0') {
+			diag_error(c->c_diag, &v->v_loc, "keys need to be "
+			    "specified in hex digits");
 			return (-1);
 		}
 		if (len % 2 != 0) {
@@ -325,6 +335,7 @@ check_psk(struct checker *c, const struct ast_val *v, struct policy *pol)
 			    "bytes, at most %d)", len / 2, POL_PSK_MAX);
 			return (-1);
 		}
+		freezero(pol->pol_psk, pol->pol_psklen);
 		pol->pol_psk = xcalloc(1, len / 2);
 		if (hex_decode(s + 2, pol->pol_psk, len / 2,
 		    &pol->pol_psklen) == -1) {
@@ -345,6 +356,7 @@ check_psk(struct checker *c, const struct ast_val *v, struct policy *pol)
 			    "bytes, at most %d)", len, POL_PSK_MAX);
 			return (-1);
 		}
+		freezero(pol->pol_psk, pol->pol_psklen);
 		pol->pol_psk = xcalloc(1, len);
 		memcpy(pol->pol_psk, s, len);
 		pol->pol_psklen = len;
@@ -400,6 +412,16 @@ check_pskfile(struct checker *c, const struct ast_val *v, struct policy *pol)
 	while (len > 0 && isspace((unsigned char)buf[len - 1]))
 		len--;
 	buf[len] = '\0';
+	if (len == 0 || buf[strspn(buf, "0123456789abcdefABCDEF")] != '\0' ||
+	    len % 2 != 0) {
+		diag_error(c->c_diag, &v->v_loc, "psk file %s: %s", path,
+		    len == 0 ? "empty" : len % 2 == 0 ||
+		    buf[strspn(buf, "0123456789abcdefABCDEF")] != '\0' ?
+		    "keys need to be specified in hex digits" :
+		    "odd number of hex digits");
+		explicit_bzero(buf, sizeof(buf));
+		return (-1);
+	}
 	memset(&hv, 0, sizeof(hv));
 	hv.v_type = V_STR;
 	hv.v_loc = v->v_loc;
@@ -407,7 +429,7 @@ check_pskfile(struct checker *c, const struct ast_val *v, struct policy *pol)
 	memcpy(hv.v_str, "0x", 2);
 	memcpy(hv.v_str + 2, buf, len);
 	explicit_bzero(buf, sizeof(buf));
-	r = check_psk(c, &hv, pol);
+	r = check_psk(c, &hv, pol, 1);
 	strzero_free(hv.v_str);
 	return (r);
 }
@@ -431,25 +453,32 @@ check_eap(struct checker *c, const struct ast_val *v, struct policy *pol)
 	return (0);
 }
 
+/* A signature auth method by name or prefix, as OpenIKED; -1 if none. */
 static int
-check_authmethod(struct checker *c, const struct ast_val *v,
-    struct policy *pol)
+authmethod_lookup(const char *s)
 {
-	size_t	 len = strlen(v->v_str);
+	size_t	 len = strlen(s);
 	int	 i, found = -1;
 
 	for (i = 0; i < AUTH_MAX; i++) {
 		if (i == AUTH_PSK || i == AUTH_EAP)
 			continue;
-		if (strcmp(v->v_str, policy_auth_names[i]) == 0) {
-			found = i;
-			break;
-		}
+		if (strcmp(s, policy_auth_names[i]) == 0)
+			return (i);
 		if (found == -1 && len > 0 &&
-		    strncmp(v->v_str, policy_auth_names[i], len) == 0)
+		    strncmp(s, policy_auth_names[i], len) == 0)
 			found = i;
 	}
-	if (found == -1) {
+	return (found);
+}
+
+static int
+check_authmethod(struct checker *c, const struct ast_val *v,
+    struct policy *pol)
+{
+	int	 found;
+
+	if ((found = authmethod_lookup(v->v_str)) == -1) {
 		diag_error(c->c_diag, &v->v_loc, "'%s' is not a valid "
 		    "authentication mode (psk, eap, rsa, ecdsa256, ecdsa384, "
 		    "ecdsa521, rfc7427, signature)", v->v_str);
@@ -488,6 +517,9 @@ check_cfg(struct checker *c, const struct ast_part *p, struct policy *pol)
 		    "access-server)", opt->v_str);
 		return (-1);
 	}
+	if (strcmp(opt->v_str, policy_cfg_names[found]) != 0)
+		diag_warn(c->c_diag, &opt->v_loc, "'%s' is an abbreviation; "
+		    "taken as '%s'", opt->v_str, policy_cfg_names[found]);
 	pc.pc_opt = found;
 	if (host_parse(c->c_diag, &p->p_v[HOST_V_ADDR], &p->p_v[HOST_V_PLEN],
 	    &pc.pc_host) == -1)
@@ -595,15 +627,15 @@ check_xform(struct checker *c, const struct ast_part *p, struct pol_prop *pr)
 		}
 		if (policy_xform_byname(type, name, XN_IKE | XN_ESP,
 		    &abbrev) != NULL && name[0] != '\0')
-			diag_error(c->c_diag, &v->v_loc, "%s is not a valid "
+			diag_error(c->c_diag, &v->v_loc, "'%s' is not a valid "
 			    "transform for %s", name, where == XN_IKE ?
 			    "ikesa" : "childsa");
 		else if (near != NULL)
-			diag_error(c->c_diag, &v->v_loc, "%s is not a valid "
+			diag_error(c->c_diag, &v->v_loc, "'%s' is not a valid "
 			    "transform (did you mean '%s'?)", name, near);
 		else
-			diag_error(c->c_diag, &v->v_loc, "%s is not a valid "
-			    "transform", name);
+			diag_error(c->c_diag, &v->v_loc, "'%s' is not a valid "
+			    "%s transform", name, part_name(p));
 		return (-1);
 	}
 	if (abbrev)
@@ -631,10 +663,13 @@ check_xform(struct checker *c, const struct ast_part *p, struct pol_prop *pr)
 
 /* a finished proposal: no contradictions */
 static int
-check_prop(struct checker *c, const struct loc *l, const struct pol_prop *pr)
+check_prop(struct checker *c, const struct loc *l, const struct pol_prop *pr,
+    int reported)
 {
 	int	 i, aead = 0, plain = 0, auth = 0;
 
+	if (pr->pr_nxf == 0 && reported)
+		return (-1);	/* its transforms were refused, and said so */
 	if (pr->pr_nxf == 0) {
 		diag_error(c->c_diag, l, "empty %s proposal: name at least "
 		    "one transform", pr->pr_protoid == PROTO_IKE ? "ikesa" :
@@ -852,6 +887,47 @@ check_endpoint(struct checker *c, const struct ast_part *p,
 	return (0);
 }
 
+/*
+ * A word where a keyword was expected: the grammar takes any word after
+ * the flows as an auth method, so say here what a parser would.  Returns
+ * 1 when the rule is beyond checking (the word is not in the place of an
+ * auth method), 0 when the auth method check will say it.
+ */
+static int
+word_unexpected(struct checker *c, const struct ast_stmt *st,
+    const struct ast_part *p)
+{
+	const struct ast_val	*v = &p->p_v[0];
+	const struct ast_part	*q;
+	const char		*near = NULL;
+
+	if (!v->v_quoted)
+		near = parse_keyword_near(v->v_str, 0);
+	if (near == NULL) {
+		/* an auth method may only be followed by later parts */
+		for (q = TAILQ_NEXT(p, p_entry); q != NULL;
+		    q = TAILQ_NEXT(q, p_entry))
+			if (part_ord(q) != 0 && part_ord(q) < O_AUTH)
+				break;
+		if (q == NULL)
+			return (0);
+	}
+	if (p == TAILQ_FIRST(&st->s_parts))
+		return (0);
+	if (near != NULL)
+		diag_error(c->c_diag, &v->v_loc, "syntax error: unexpected "
+		    "'%s' (did you mean '%s'?)", v->v_str, near);
+	else if (v->v_quoted && part_ord(TAILQ_FIRST(&st->s_parts)) !=
+	    O_NAME)
+		diag_error(c->c_diag, &v->v_loc, "syntax error: unexpected "
+		    "\"%s\": the policy name must come right after 'ikev2'",
+		    v->v_str);
+	else
+		diag_error(c->c_diag, &v->v_loc, "syntax error: unexpected "
+		    "'%s'", v->v_str);
+	return (1);
+}
+
 static const char *
 af_name(int af)
 {
@@ -874,7 +950,7 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 	struct pair		*pairs = NULL;
 	struct pol_prop		*pr = NULL;
 	const struct ast_part	*prp = NULL;
-	size_t			 npairs = 0, i, j;
+	size_t			 npairs = 0, i, j, nbad = 0;
 	int			 ord, maxord = 0, err = 0, portok, hasdyn;
 	int			 hascfgaddr;
 	char			 namebuf[32];
@@ -890,6 +966,17 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 		    p->p_kind == PT_AUTHMETHOD) {
 			nameq = p;
 			((struct ast_part *)p)->p_kind = PT_NAME;
+		}
+		if (p->p_kind == PT_AUTHMETHOD &&
+		    authmethod_lookup(p->p_v[0].v_str) == -1 &&
+		    word_unexpected(c, st, p))
+			return (-1);
+		if (p->p_comma && p->p_kind != PT_FROM &&
+		    p->p_kind != PT_TO) {
+			diag_error(c->c_diag, &p->p_loc, "',' before '%s': a "
+			    "comma may only separate two 'from ... to ...' "
+			    "pairs", part_name(p));
+			err = 1;
 		}
 		ord = part_ord(p);
 		if (ord == 0) {
@@ -976,7 +1063,9 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 			if (authp != NULL) {
 				diag_error(c->c_diag, &p->p_loc, "only one "
 				    "authentication method per rule ('%s' "
-				    "already given)", part_name(authp));
+				    "already given)", authp->p_kind ==
+				    PT_AUTHMETHOD ? authp->p_v[0].v_str :
+				    part_name(authp));
 				err = 1;
 			}
 			authp = p;
@@ -1117,6 +1206,13 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 	TAILQ_FOREACH(p, &st->s_parts, p_entry) {
 		if (p->p_kind != PT_FROM && p->p_kind != PT_TO)
 			continue;
+		if (p->p_comma && (npairs == 0 || pendfrom != NULL ||
+		    pendto != NULL)) {
+			diag_error(c->c_diag, &p->p_loc, "',' before '%s': a "
+			    "comma may only separate two 'from ... to ...' "
+			    "pairs", part_name(p));
+			err = 1;
+		}
 		if (p->p_kind == PT_FROM) {
 			if (pendfrom != NULL) {
 				diag_error(c->c_diag, &p->p_loc, "'from' "
@@ -1238,10 +1334,12 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 		switch (p->p_kind) {
 		case PT_IKESA:
 		case PT_CHILDSA:
-			if (pr != NULL && check_prop(c, &prp->p_loc, pr) == -1)
+			if (pr != NULL && check_prop(c, &prp->p_loc, pr,
+			    nbad > 0) == -1)
 				err = 1;
 			pr = prop_open(c, p, pol, p->p_kind == PT_IKESA);
 			prp = p;
+			nbad = 0;
 			if (pr == NULL)
 				err = 1;
 			break;
@@ -1251,14 +1349,16 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 		case PT_GROUP:
 		case PT_ESN:
 		case PT_NOESN:
-			if (pr != NULL && check_xform(c, p, pr) == -1)
+			if (pr != NULL && check_xform(c, p, pr) == -1) {
+				nbad++;
 				err = 1;
+			}
 			break;
 		default:
 			break;
 		}
 	}
-	if (pr != NULL && check_prop(c, &prp->p_loc, pr) == -1)
+	if (pr != NULL && check_prop(c, &prp->p_loc, pr, nbad > 0) == -1)
 		err = 1;
 
 	/* the rest, in order */
@@ -1290,7 +1390,7 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 				err = 1;
 			break;
 		case PT_PSK:
-			if (check_psk(c, &p->p_v[0], pol) == -1)
+			if (check_psk(c, &p->p_v[0], pol, 0) == -1)
 				err = 1;
 			break;
 		case PT_PSKFILE:
@@ -1322,6 +1422,7 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 				err = 1;
 				break;
 			}
+			free(pol->pol_iface);
 			pol->pol_iface = xstrdup(p->p_v[0].v_str);
 			break;
 		case PT_TAG:
@@ -1354,7 +1455,10 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 				err = 1;
 				break;
 			}
-			pol->pol_flags |= POL_F_TAP;
+			/* enc0 is where traffic goes anyway, as in OpenIKED */
+			pol->pol_flags &= ~POL_F_TAP;
+			if (unit != 0)
+				pol->pol_flags |= POL_F_TAP;
 			pol->pol_tap = unit;
 			break;
 		}
@@ -1554,6 +1658,7 @@ check_ast(struct ast *a, struct diag *d)
 	struct policy		 pol;
 	struct policy_set	*ps;
 	size_t			 i, j;
+	int			 nerr;
 
 	memset(&c, 0, sizeof(c));
 	c.c_diag = d;
@@ -1572,7 +1677,18 @@ check_ast(struct ast *a, struct diag *d)
 			check_user(&c, st);
 			break;
 		case ST_IKEV2:
+			nerr = d->d_errors;
 			if (check_ikev2(&c, st, &pol) == -1) {
+				if (d->d_errors == nerr && !diag_stop(d)) {
+					/* every refusal must say why */
+					diag_error(d, &st->s_loc, "internal "
+					    "error: policy \"%s\" refused",
+					    pol.pol_name != NULL ?
+					    pol.pol_name : "?");
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+					abort();
+#endif
+				}
 				policy_clear(&pol);
 				break;
 			}

@@ -58,6 +58,18 @@ name_ok(const char *s)
 	return (1);
 }
 
+/* Digits and dots only, or hex digits with colons: meant as an address. */
+static int
+looks_numeric(const char *s)
+{
+	size_t	 n = strspn(s, "0123456789.");
+
+	if (s[n] == '\0')
+		return (1);
+	return (strchr(s, ':') != NULL &&
+	    s[strspn(s, "0123456789abcdefABCDEF:.")] == '\0');
+}
+
 /*
  * A host: "any", "dynamic", an address with an optional prefix length,
  * an address range "a-b" (an ikecc extension), or a name.
@@ -116,6 +128,11 @@ host_parse(struct diag *d, const struct ast_val *v, const struct ast_val *plen,
 		goto name;
 	} else {
  name:
+		if (looks_numeric(v->v_str)) {
+			diag_error(d, &v->v_loc, "invalid address '%s'",
+			    v->v_str);
+			return (-1);
+		}
 		if (!name_ok(v->v_str)) {
 			diag_error(d, &v->v_loc, "invalid host '%s': not an "
 			    "address, and not a valid host or interface name",
