@@ -115,7 +115,12 @@ asan:
 deps:
 	@sh scripts/deps.sh
 
-.PHONY: check asan deps tests
+# "make regress-update": rewrite the parser's golden files from what ikecc
+#   prints now; review "git diff regress/parser" before committing it.
+regress-update: $(B)/ikecc
+	BUILD=$(abspath $(B)) regress/parser/test.sh -u
+
+.PHONY: check asan deps tests regress-update
 
 # --- demo, install, benchmarks --------------------------------------------
 # "make demo": install what is missing, build, run scripts/demo.sh.
