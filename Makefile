@@ -156,3 +156,65 @@ bench: deps all
 	done
 
 .PHONY: demo install bench
+
+# --- policy blob: test driver, fuzzers, benchmark ---------------------------
+# blobcheck drives the decoder for regress/blob/test.sh; it is built with
+# everything else so that "make && regress/run.sh blob" works.
+# "make fuzz": every regress/fuzz/fuzz_NAME.c is built with clang and
+#   libFuzzer into $(FUZZ_B)/fuzz_NAME, linked with the real objects
+#   (archives of ikecc's, the grammar's, the daemon's shared and the
+#   common objects, built there with the same sanitizers), and run for
+#   FUZZTIME seconds on a copy of its corpus, regress/fuzz/corpus/NAME/
+#   (new inputs go to $(FUZZ_B)/corpus/NAME/).
+# "make bench" also builds blobbench for regress/bench/blob-bench.sh.
+TESTPROGS	+= $(B)/blobcheck
+all: $(B)/blobcheck
+bench: $(B)/blobbench
+
+$(B)/blobcheck: $(O)/regress/blob/blobcheck.o $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+$(B)/blobbench: $(O)/regress/bench/blobbench.o $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+$(B)/libikecc.a: $(IKECC_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/libdaemon.a: $(DAEMON_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+FUZZTIME	?= 60
+FUZZ_CC		?= clang
+FUZZ_B		 = build-fuzz
+FUZZ_SAN	 = -fsanitize=fuzzer-no-link,address,undefined \
+		   -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZERS		 = $(patsubst regress/fuzz/%.c,$(FUZZ_B)/%, \
+		   $(wildcard regress/fuzz/fuzz_*.c))
+
+.PRECIOUS: $(FUZZ_B)/obj/regress/fuzz/%.o
+$(FUZZ_B)/fuzz_%: $(FUZZ_B)/obj/regress/fuzz/fuzz_%.o $(FUZZ_B)/libikecc.a \
+    $(FUZZ_B)/libgrammar.a $(FUZZ_B)/libdaemon.a $(FUZZ_B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ \
+	    $(EVENT_LIBS) $(CRYPTO_LIBS)
+
+fuzz-build:
+	$(MAKE) B=$(FUZZ_B) CC=$(FUZZ_CC) OPT="-O1 -g" SAN="$(FUZZ_SAN)" \
+	    $(FUZZERS)
+
+fuzz: fuzz-build
+	@set -e; for f in $(FUZZERS); do \
+		n=$${f##*/fuzz_}; seeds=regress/fuzz/corpus/$$n; \
+		[ -d $$seeds ] || seeds=; \
+		mkdir -p $(FUZZ_B)/corpus/$$n; \
+		echo "== $$f: $(FUZZTIME) s"; \
+		$$f -max_total_time=$(FUZZTIME) -timeout=10 -rss_limit_mb=2048 \
+		    -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/$$n- \
+		    $(FUZZ_B)/corpus/$$n $$seeds; \
+	done
+
+.PHONY: fuzz fuzz-build

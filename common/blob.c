@@ -1244,7 +1244,8 @@ struct bdec {
 	int		 d_sect;		/* section type, 0: header */
 	size_t		 d_off;			/* cursor, from blob start */
 	size_t		 d_end;			/* end of the section */
-	char		 d_rec[48];		/* record, for messages */
+	const char	*d_rec;			/* record kind, for messages */
+	size_t		 d_recno;		/* and its number */
 	uint32_t	 d_soff[BLOB_NSECT + 1];
 	uint32_t	 d_slen[BLOB_NSECT + 1];
 	uint32_t	 d_scount[BLOB_NSECT + 1];
@@ -1259,16 +1260,19 @@ static int
 dec_fail(struct bdec *d, size_t off, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	 msg[WHY_LEN + 64];
+	char	 msg[WHY_LEN + 64], rec[48];
 
 	if (d->d_failed++)
 		return (-1);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(d->d_err, d->d_errlen, "%s%s, offset %zu%s%s: %s",
+	rec[0] = '\0';
+	if (d->d_rec != NULL)
+		snprintf(rec, sizeof(rec), ", %s %zu", d->d_rec, d->d_recno);
+	snprintf(d->d_err, d->d_errlen, "%s%s, offset %zu%s: %s",
 	    sect_names[d->d_sect], d->d_sect == 0 ? "" : " section", off,
-	    d->d_rec[0] != '\0' ? ", " : "", d->d_rec, msg);
+	    rec, msg);
 	return (-1);
 }
 
@@ -1278,7 +1282,7 @@ dec_section(struct bdec *d, int type)
 	d->d_sect = type;
 	d->d_off = d->d_soff[type];
 	d->d_end = d->d_off + d->d_slen[type];
-	d->d_rec[0] = '\0';
+	d->d_rec = NULL;
 }
 
 static const uint8_t *
@@ -1545,7 +1549,8 @@ dec_users(struct bdec *d, struct policy_set *ps)
 	for (i = 0; i < n; i++) {
 		u = &ps->ps_users[i];
 		at = d->d_off;
-		snprintf(d->d_rec, sizeof(d->d_rec), "user %zu", i);
+		d->d_rec = "user";
+		d->d_recno = i;
 		if (dec_sref(d, POL_USER_NAME_MAX, 0, &u->u_name, NULL) ==
 		    -1 || dec_sref(d, POL_USER_PASS_MAX, 0, &u->u_pass,
 		    NULL) == -1)
@@ -1577,7 +1582,8 @@ dec_proplists(struct bdec *d)
 	for (i = 0; i < n; i++) {
 		dl = &d->d_lists[i];
 		at = d->d_off;
-		snprintf(d->d_rec, sizeof(d->d_rec), "list %zu", i);
+		d->d_rec = "list";
+		d->d_recno = i;
 		if (dec_u8(d, &nprops) == -1)
 			return (-1);
 		if (nprops == 0 || nprops > POL_PROPS_MAX)
@@ -1622,7 +1628,7 @@ dec_proplists(struct bdec *d)
 		prev = at;
 		prevlen = len;
 	}
-	d->d_rec[0] = '\0';
+	d->d_rec = NULL;
 	if (d->d_off != d->d_end)
 		return (dec_fail(d, d->d_off, "%zu bytes after the last "
 		    "list", d->d_end - d->d_off));
@@ -1642,7 +1648,8 @@ dec_proplist_ref(struct bdec *d, struct pol_prop **props, size_t *nprops)
 		return (dec_fail(d, at, "proposal list %u of %zu", n,
 		    d->d_nlists));
 	dl = &d->d_lists[n];
-	if ((*props = calloc(dl->dl_nprops, sizeof(**props))) == NULL)
+	/* dl_nprops <= POL_PROPS_MAX: no overflow */
+	if ((*props = malloc(dl->dl_nprops * sizeof(**props))) == NULL)
 		return (dec_fail(d, at, "out of memory"));
 	memcpy(*props, dl->dl_props, dl->dl_nprops * sizeof(**props));
 	*nprops = dl->dl_nprops;
@@ -1759,14 +1766,15 @@ dec_policies(struct bdec *d, struct policy_set *ps)
 	for (i = 0; i < n; i++) {
 		at = d->d_off;
 		d->d_polstart[i] = at - d->d_soff[BLOB_S_POLICIES];
-		snprintf(d->d_rec, sizeof(d->d_rec), "policy %zu", i);
+		d->d_rec = "policy";
+		d->d_recno = i;
 		if (dec_policy(d, &ps->ps_policies[i]) == -1)
 			return (-1);
 		if (ps->ps_policies[i].pol_match == MATCH_DEFAULT &&
 		    ndefault++ > 0)
 			return (dec_fail(d, at, "a second default policy"));
 	}
-	d->d_rec[0] = '\0';
+	d->d_rec = NULL;
 	if (d->d_off != d->d_end)
 		return (dec_fail(d, d->d_off, "%zu bytes after the last "
 		    "policy", d->d_end - d->d_off));
@@ -1798,10 +1806,15 @@ dec_layout(struct bdec *d, uint32_t *flagsp, size_t *contentp)
 		return (dec_fail(d, 0, "not a policy blob (bad magic)"));
 	major = le16(p + 8);
 	minor = le16(p + 10);
-	if (major != BLOB_MAJOR || minor > BLOB_MINOR)
+	if (major != BLOB_MAJOR || minor > BLOB_MINOR) {
+		if (BLOB_MINOR == 0)
+			return (dec_fail(d, 8, "unsupported format version "
+			    "%u.%u (this loader reads version %d.0)", major,
+			    minor, BLOB_MAJOR));
 		return (dec_fail(d, 8, "unsupported format version %u.%u "
-		    "(this loader reads version %d.0 to %d.%d)", major, minor,
-		    BLOB_MAJOR, BLOB_MAJOR, BLOB_MINOR));
+		    "(this loader reads versions %d.0 to %d.%d)", major,
+		    minor, BLOB_MAJOR, BLOB_MAJOR, BLOB_MINOR));
+	}
 	flags = le32(p + 12);
 	total = le32(p + 16);
 	nsect = le32(p + 20);
