@@ -43,7 +43,7 @@
 #define POLICY_MIN	(BLOB_SREF_LEN + 4 + 4 + 2 + 2 * HOST_MIN + 8 + \
 			    2 * (1 + BLOB_SREF_LEN) + 24 + 2 + BLOB_SREF_LEN + \
 			    1 + 2 * BLOB_SREF_LEN + 4)
-#define HOST_NAME_MAX_	253			/* as ikecc/host.c */
+#define HOSTNAME_LEN_MAX	253			/* as ikecc/host.c */
 #define WHY_LEN		192
 
 static const char *const sect_names[BLOB_NSECT + 1] = {
@@ -86,7 +86,7 @@ host_name_ok(const char *s)
 {
 	unsigned char	 c;
 
-	if (*s == '\0' || strlen(s) > HOST_NAME_MAX_)
+	if (*s == '\0' || strlen(s) > HOSTNAME_LEN_MAX)
 		return (0);
 	for (; *s != '\0'; s++) {
 		c = *s;
@@ -617,6 +617,8 @@ key_load(const char *path, int private, char *err, size_t errlen)
 		    "public", path, strerror(errno));
 		return (NULL);
 	}
+	/* no copy of a private key in a stdio buffer */
+	setvbuf(fp, NULL, _IONBF, 0);
 	if (private)
 		pkey = PEM_read_PrivateKey(fp, NULL, no_passphrase, NULL);
 	else
@@ -1436,7 +1438,7 @@ dec_host(struct bdec *d, struct pol_host *h)
 		}
 		break;
 	case HOST_NAME:
-		if (dec_sref(d, HOST_NAME_MAX_, 0, &h->h_name, NULL) == -1)
+		if (dec_sref(d, HOSTNAME_LEN_MAX, 0, &h->h_name, NULL) == -1)
 			return (-1);
 		if (h->h_name == NULL)
 			return (dec_fail(d, at, "host name absent"));

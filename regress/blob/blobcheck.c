@@ -45,7 +45,7 @@ decode_copy(const uint8_t *buf, size_t len, const char *pubkey, int flags,
 	}
 	memcpy(copy, buf, len);
 	r = blob_decode(copy, len, pubkey, flags, psp, bi, err, errlen);
-	free(copy);
+	freezero(copy, len == 0 ? 1 : len);
 	return (r);
 }
 
