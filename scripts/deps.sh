@@ -2,8 +2,9 @@
 # Install what building, the demo and the tests need, on Debian, as root.
 # Does nothing when everything is there already.
 set -eu
-# mandoc lints the man pages (make check); GNU time measures make bench
-pkgs="make gcc clang byacc flex pkg-config libssl-dev libevent-dev libmnl-dev
+# mandoc lints the man pages (make check); GNU time measures make bench;
+# regress/uml builds a small preload for linux.uml with gcc and libc6-dev
+pkgs="make gcc libc6-dev clang byacc flex pkg-config libssl-dev libevent-dev libmnl-dev
 openssl iproute2 iputils-ping kmod procps psmisc
 openiked strongswan-charon strongswan-swanctl libcharon-extra-plugins
 tshark user-mode-linux
