@@ -1968,14 +1968,15 @@ blob_decode(const uint8_t *buf, size_t len, const char *pubkey, int flags,
 	info.bi_signed = (hflags & BLOB_HF_SIGNED) != 0;
 
 	/* integrity, then authenticity */
-	if (sha256(buf, content, md, err, errlen) == -1)
-		return (-1);
-	if (!(flags & BLOB_F_SKIP_DIGEST) &&
-	    memcmp(md, buf + content, BLOB_DIGEST_LEN) != 0) {
-		snprintf(err, errlen, "digest, offset %zu: the blob's "
-		    "SHA-256 digest does not match its content (corrupt)",
-		    content);
-		return (-1);
+	if (!(flags & BLOB_F_SKIP_DIGEST)) {
+		if (sha256(buf, content, md, err, errlen) == -1)
+			return (-1);
+		if (memcmp(md, buf + content, BLOB_DIGEST_LEN) != 0) {
+			snprintf(err, errlen, "digest, offset %zu: the blob's "
+			    "SHA-256 digest does not match its content "
+			    "(corrupt)", content);
+			return (-1);
+		}
 	}
 	memcpy(info.bi_digest, buf + content, BLOB_DIGEST_LEN);
 	if (!info.bi_signed && (pubkey != NULL ||

@@ -6,8 +6,8 @@
  * For each repetition: a plain read of the file (open, read, close), the
  * same read through blob_read_file(), blob_decode() with the digest
  * check, and SHA-256 alone (what the digest costs).  Prints the median
- * and the minimum in milliseconds, and decode/read ratios.  Never fails
- * on time.
+ * and the minimum in milliseconds, and decode/read ratios of medians
+ * and of minimums.  Never fails on time.
  */
 #include <sys/stat.h>
 
@@ -180,10 +180,14 @@ main(int argc, char *argv[])
 	mread = median(tread, reps);
 	mload = median(tload, reps);
 	mdec = median(tdec, reps);
-	printf("ratio decode / read:            %6.1fx (target <= 5x)\n",
-	    mdec / mread);
-	printf("ratio (read + decode) / read:   %6.1fx\n",
-	    (mload + mdec) / mread);
+	printf("ratio decode / read:            %6.1fx  %6.1fx (target <= 5x)"
+	    "\n", mdec / mread, minimum(tdec, reps) / minimum(tread, reps));
+	printf("ratio (read + decode) / read:   %6.1fx  %6.1fx\n",
+	    (mload + mdec) / mread, (minimum(tload, reps) +
+	    minimum(tdec, reps)) / minimum(tread, reps));
+	printf("ratio SHA-256 alone / read:     %6.1fx  %6.1fx\n",
+	    median(tsha, reps) / mread, minimum(tsha, reps) /
+	    minimum(tread, reps));
 	free(tread);
 	free(tload);
 	free(tdec);
