@@ -218,3 +218,23 @@ fuzz: fuzz-build
 	done
 
 .PHONY: fuzz fuzz-build
+
+# --- IKEv2 message layer (ikerund/pld.c): unit test and fuzzer --------------
+# pldtest drives regress/ike/test.sh; pld.c links only common/util.c (the
+# test also links libcommon for the policy's algorithm names).  fuzz_ike
+# has its own link line for the same reason: pld.o and util.o, nothing else.
+PLD_TEST_OBJS	= $(O)/regress/ike/pldtest.o $(O)/regress/ike/rebuild.o \
+		  $(O)/ikerund/pld.o
+TESTPROGS	+= $(B)/pldtest
+$(O)/regress/ike/%.o: CPPFLAGS += -Iikerund
+$(O)/regress/ike/%.o: $(wildcard ikerund/pld.h regress/ike/*.h)
+$(B)/pldtest: $(PLD_TEST_OBJS) $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^
+
+$(FUZZ_B)/obj/regress/fuzz/fuzz_ike.o: CPPFLAGS += -Iikerund -Iregress/ike
+$(FUZZ_B)/fuzz_ike: $(FUZZ_B)/obj/regress/fuzz/fuzz_ike.o \
+    $(FUZZ_B)/obj/regress/ike/rebuild.o $(FUZZ_B)/obj/ikerund/pld.o \
+    $(FUZZ_B)/obj/common/util.o
+	@echo "  LD      $@"
+	@$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^
