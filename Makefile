@@ -94,6 +94,20 @@ $(B)/satest: $(O)/regress/daemon/satest.o $(O)/ikerund/sa.o $(DAEMON_OBJS) \
 	@echo "  LD      $@"
 	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+# --- IKEv2 cryptography (ikerund/crypto.c): unit test, benchmark ---------
+# cryptotest drives regress/crypto/test.sh, and regress/bench/crypto-bench.sh
+# with "cryptotest bench".  crypto.o is linked into ikerund by the extra
+# prerequisite line below ($^ lists it once, should IKERUND_SRCS name it).
+TESTPROGS	+= $(B)/cryptotest
+bench: $(B)/cryptotest
+$(B)/ikerund: $(O)/ikerund/crypto.o
+$(O)/regress/crypto/cryptotest.o: CPPFLAGS += -Iikerund
+$(O)/regress/crypto/cryptotest.o: ikerund/crypto.h
+$(B)/cryptotest: $(O)/regress/crypto/cryptotest.o $(O)/ikerund/crypto.o \
+    $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 clean:
 	rm -rf build build-asan build-fuzz
 
