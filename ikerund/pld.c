@@ -24,7 +24,7 @@
 #include "pld.h"
 #include "util.h"
 
-/* --- ibuf ------------------------------------------------------------------ */
+/* --- ibuf ---------------------------------------------------------------- */
 
 /* A new empty buffer that never grows beyond max bytes (0: IBUF_MAX). */
 struct ibuf *
@@ -215,7 +215,7 @@ ibuf_free(struct ibuf *b)
 	free(b);
 }
 
-/* --- parsing: cursor ------------------------------------------------------ */
+/* --- parsing: cursor ----------------------------------------------------- */
 
 /*
  * A read cursor over bytes that are all ours to read.  A read past the
@@ -336,7 +336,7 @@ cur_rest(struct pld_cur *c, struct pld_data *d)
 	c->c_left = 0;
 }
 
-/* --- parsing: payloads ------------------------------------------------------ */
+/* --- parsing: payloads --------------------------------------------------- */
 
 struct pld_ctx {
 	struct ike_msg	*x_msg;
@@ -418,7 +418,7 @@ pld_decode_xform(struct pld_ctx *x, struct pld_cur *c, struct pld_prop *pp,
 			if ((atype & ~IKEV2_ATTR_TV) == IKEV2_ATTR_KEYLEN &&
 			    xf->xf_keylen == 0 && aval != 0)
 				xf->xf_keylen = aval;
-			else	/* unknown, repeated or zero: RFC 7296 3.3.6 */
+			else	/* unknown, repeated, zero: 7296 3.3.6 */
 				xf->xf_flags |= PLD_XF_UNUSABLE;
 			continue;
 		}
@@ -429,7 +429,8 @@ pld_decode_xform(struct pld_ctx *x, struct pld_cur *c, struct pld_prop *pp,
 			    alen));
 		if (cur_get(c, alen, &skip) == -1)
 			return (pld_trunc(x));
-		xf->xf_flags |= PLD_XF_UNUSABLE;	/* no TLV attribute known */
+		/* no TLV attribute is known */
+		xf->xf_flags |= PLD_XF_UNUSABLE;
 	}
 	return (0);
 }
@@ -1022,16 +1023,11 @@ pld_chain(struct pld_ctx *x, uint8_t next, struct pld_cur *c)
 		if (pld_single(type) && PLD_SEEN(m, type))
 			return (pld_fail(x, PLD_EMALFORMED, "more than one "
 			    "%s payload", name));
-		if (type == IKEV2_PLD_SK || type == IKEV2_PLD_SKF) {
-			if (PLD_SEEN(m, IKEV2_PLD_SK) ||
-			    PLD_SEEN(m, IKEV2_PLD_SKF))
-				return (pld_fail(x, PLD_EMALFORMED, "both SK "
-				    "and SKF payloads"));
-			if (c->c_left != 0)
-				return (pld_fail(x, PLD_EMALFORMED, "%s "
-				    "payload not last (%zu bytes follow)",
-				    name, c->c_left));
-		}
+		/* last, so neither can follow the other */
+		if ((type == IKEV2_PLD_SK || type == IKEV2_PLD_SKF) &&
+		    c->c_left != 0)
+			return (pld_fail(x, PLD_EMALFORMED, "%s payload not "
+			    "last (%zu bytes follow)", name, c->c_left));
 		m->m_order[m->m_npayloads++] = type;
 		m->m_seen |= 1ULL << type;
 
@@ -1183,7 +1179,7 @@ pld_parse_inner(uint8_t first, const uint8_t *buf, size_t len,
 	return (pld_chain(&x, first, &c));
 }
 
-/* --- building -------------------------------------------------------------- */
+/* --- building ------------------------------------------------------------ */
 
 static int
 pb_fail(struct pld_builder *pb, const char *why)
@@ -1465,7 +1461,7 @@ pld_add_ts(struct pld_builder *pb, uint8_t type, const struct pld_tsel *sel,
 	for (i = 0; i < n; i++)
 		if (sel[i].ts_type != IKEV2_TS_IPV4_ADDR_RANGE &&
 		    sel[i].ts_type != IKEV2_TS_IPV6_ADDR_RANGE)
-			return (pb_fail(pb, "TS: selector type must be 7 or 8"));
+			return (pb_fail(pb, "TS: selector type not 7 or 8"));
 	if ((off = pb_begin(pb, type, 0)) == -1)
 		return (-1);
 	pb_u8(pb, n);
@@ -1708,7 +1704,7 @@ pld_build_finish(struct pld_builder *pb)
 	return (len);
 }
 
-/* --- names ------------------------------------------------------------------ */
+/* --- names --------------------------------------------------------------- */
 
 struct pld_name {
 	unsigned int	 pn_value;

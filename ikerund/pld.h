@@ -14,9 +14,9 @@
 
 #include "policy.h"	/* XF_* transform types, PROTO_* protocol ids */
 
-/* --- bounded byte buffer ------------------------------------------------ */
+/* --- bounded byte buffer ------------------------------------------------- */
 
-#define IBUF_MAX	65535	/* default and hard size bound (one datagram) */
+#define IBUF_MAX	65535	/* default and hard bound: one datagram */
 
 struct ibuf {
 	uint8_t		*ib_data;
@@ -65,7 +65,7 @@ struct ibuf {
 #define IKEV2_PLD_CP		47
 #define IKEV2_PLD_EAP		48
 #define IKEV2_PLD_SKF		53	/* RFC 7383 */
-#define IKEV2_PLD_CRITICAL	0x80	/* in the generic header's flags */
+#define IKEV2_PLD_CRITICAL	0x80	/* generic header's flags */
 
 /* substructures of SA */
 #define IKEV2_SUB_LAST		0
@@ -167,14 +167,14 @@ struct ibuf {
 /* --- decoded message ----------------------------------------------------- */
 
 /* Bounds on what one message may carry; each is named in its error. */
-#define PLD_PAYLOADS_MAX	128	/* payloads in one message, any kind */
+#define PLD_PAYLOADS_MAX	128	/* payloads of any kind */
 #define PLD_PROPS_MAX		16	/* proposals in an SA payload */
 #define PLD_XFORMS_MAX		64	/* transforms in one proposal */
 #define PLD_NOTIFY_MAX		64
 #define PLD_TS_MAX		64	/* selectors in one TS payload */
 #define PLD_DELETE_MAX		16	/* D payloads */
 #define PLD_VENDOR_MAX		16
-#define PLD_CERT_MAX		16	/* CERT payloads, and CERTREQ payloads */
+#define PLD_CERT_MAX		16	/* CERT, and CERTREQ, payloads */
 #define PLD_CP_ATTRS_MAX	64
 #define PLD_NONCE_MIN		16	/* RFC 7296 2.10 */
 #define PLD_NONCE_MAX		256
@@ -182,8 +182,8 @@ struct ibuf {
 /* Return values of pld_parse() and pld_parse_inner(). */
 #define PLD_OK		0
 #define PLD_EMALFORMED	(-1)	/* answer INVALID_SYNTAX (or drop) */
-#define PLD_ECRITICAL	(-2)	/* answer UNSUPPORTED_CRITICAL_PAYLOAD with
-				   m_critical as its one byte of data */
+#define PLD_ECRITICAL	(-2)	/* answer UNSUPPORTED_CRITICAL_PAYLOAD
+				   with m_critical as its data */
 #define PLD_EVERSION	(-3)	/* major version is not 2: answer
 				   INVALID_MAJOR_VERSION */
 
@@ -208,13 +208,13 @@ struct pld_xform {
 	uint8_t		 xf_type;	/* XF_* */
 	uint8_t		 xf_flags;	/* PLD_XF_* */
 	uint16_t	 xf_id;
-	uint16_t	 xf_keylen;	/* bits; 0: no key length attribute */
+	uint16_t	 xf_keylen;	/* bits; 0: no key length */
 };
-#define PLD_XF_UNUSABLE	0x01	/* unknown attribute (RFC 7296 3.3.6) */
+#define PLD_XF_UNUSABLE	0x01	/* unknown attribute (3.3.6) */
 
 struct pld_prop {
 	uint8_t		 pp_num;
-	uint8_t		 pp_proto;	/* PROTO_IKE, PROTO_AH, PROTO_ESP */
+	uint8_t		 pp_proto;	/* PROTO_IKE, _AH, _ESP */
 	uint8_t		 pp_flags;	/* PLD_PROP_* */
 	uint8_t		 pp_spisize;	/* 0, 4 or 8 */
 	uint64_t	 pp_spi;
@@ -297,7 +297,7 @@ struct pld_cert {
  * sk_data covers IV, ciphertext, padding and ICV.
  */
 struct pld_sk {
-	uint8_t		 sk_first;	/* first inner payload (SKF: in #1) */
+	uint8_t		 sk_first;	/* first inner payload type */
 	uint16_t	 sk_fragnum;	/* SKF only */
 	uint16_t	 sk_fragtotal;
 	size_t		 sk_off;
@@ -307,8 +307,8 @@ struct pld_sk {
 struct ike_msg {
 	struct ike_hdr	 m_hdr;
 	uint64_t	 m_seen;	/* bit n set: a payload of type n met */
-	uint8_t		 m_critical;	/* PLD_ECRITICAL: the type refused */
-	size_t		 m_npayloads;	/* in the order met, inner included */
+	uint8_t		 m_critical;	/* PLD_ECRITICAL: its type */
+	size_t		 m_npayloads;	/* in order met, inner too */
 	uint8_t		 m_order[PLD_PAYLOADS_MAX];
 
 	struct pld_sa	 m_sa;
@@ -321,7 +321,7 @@ struct ike_msg {
 	struct pld_ts	 m_tsr;
 	struct pld_cp	 m_cp;
 	struct pld_data	 m_eap;
-	struct pld_sk	 m_sk;		/* SK or SKF: m_seen tells which */
+	struct pld_sk	 m_sk;		/* SK or SKF (see m_seen) */
 	size_t		 m_nnotify;
 	struct pld_notify m_notify[PLD_NOTIFY_MAX];
 	size_t		 m_ndelete;
@@ -336,7 +336,7 @@ struct ike_msg {
 
 #define PLD_SEEN(m, t)	((t) < 64 && ((m)->m_seen & (1ULL << (t))) != 0)
 
-/* --- builder -------------------------------------------------------------- */
+/* --- builder ------------------------------------------------------------- */
 
 /*
  * A message under construction in an ibuf.  Every payload added fixes
@@ -347,9 +347,9 @@ struct ike_msg {
 struct pld_builder {
 	struct ibuf	*pb_buf;
 	size_t		 pb_start;	/* offset of the IKE header */
-	size_t		 pb_next;	/* offset of the field to fix up */
-	size_t		 pb_sk;		/* offset of the open SK/SKF, or 0 */
-	int		 pb_nochain;	/* in an SKF: no payloads follow */
+	size_t		 pb_next;	/* next-payload field to fix */
+	size_t		 pb_sk;		/* open SK/SKF, or 0 */
+	int		 pb_nochain;	/* SKF: no payload follows */
 	const char	*pb_err;	/* first error, NULL if none */
 };
 

@@ -2,14 +2,15 @@
  * The IKEv2 message layer (ikerund/pld.c) under test, driven by
  * regress/ike/test.sh:
  *
- *	pldtest unit			builders, parser and bounds; prints
+ *	pldtest unit			builders, parser, bounds; prints
  *					"ok ike/NAME" / "not ok ike/NAME"
  *	pldtest dump MSG [INNER]	decoded fields of a hex fixture (and
  *					of its decrypted SK contents)
  *	pldtest roundtrip MSG [INNER]	the builders re-encode it exactly
  *	pldtest mutate MSG [INNER]	every truncation and every one-byte
  *					change fails cleanly or parses, and
- *					what parses re-encodes to a fixed point
+ *					what parses re-encodes to a fixed
+ *					point
  *	pldtest build CERT		hex of messages with every payload
  *					kind, for tshark's dissector
  */
@@ -48,7 +49,7 @@ te(const char *name, int cond, const char *err)
 	}
 }
 
-/* --- fixtures ------------------------------------------------------------- */
+/* --- fixtures ------------------------------------------------------------ */
 
 /* A hex file: "#" comments, hex digits, white space. */
 static uint8_t *
@@ -88,7 +89,7 @@ read_hex(const char *path, size_t *len)
 	return (buf);
 }
 
-/* --- dump ------------------------------------------------------------------- */
+/* --- dump ---------------------------------------------------------------- */
 
 static void
 hexline(const char *prefix, const uint8_t *p, size_t len)
@@ -212,7 +213,8 @@ dump(const struct ike_msg *m)
 	const struct pld_delete	*d;
 	const struct pld_cert	*c;
 	char			 line[1024];
-	size_t			 i, j, in = 0, id = 0, iv = 0, ic = 0, icr = 0;
+	size_t			 i, j, in = 0, id = 0, iv = 0, ic = 0;
+	size_t			 icr = 0;
 
 	(void)pld_describe(m, line, sizeof(line));
 	printf("message: %s\n", line);
@@ -357,7 +359,7 @@ cmd_dump(const char *path, const char *inner)
 	return (0);
 }
 
-/* --- round trip and mutations ------------------------------------------- */
+/* --- round trip and mutations -------------------------------------------- */
 
 /*
  * The builders write back exactly what strongSwan sent: the header and
@@ -586,7 +588,7 @@ cmd_mutate(const char *path, const char *inner)
 	return (0);
 }
 
-/* --- unit tests --------------------------------------------------------- */
+/* --- unit tests ---------------------------------------------------------- */
 
 static const struct ike_hdr init_hdr = {
 	0x0102030405060708ULL, 0, 0, IKE_VERSION, IKEV2_EXCH_IKE_SA_INIT,
@@ -647,7 +649,8 @@ same_props(const struct pld_prop *a, const struct pld_prop *b, size_t n)
 		for (j = 0; j < a[i].pp_nxforms; j++)
 			if (a[i].pp_xforms[j].xf_type !=
 			    b[i].pp_xforms[j].xf_type ||
-			    a[i].pp_xforms[j].xf_id != b[i].pp_xforms[j].xf_id ||
+			    a[i].pp_xforms[j].xf_id !=
+			    b[i].pp_xforms[j].xf_id ||
 			    a[i].pp_xforms[j].xf_keylen !=
 			    b[i].pp_xforms[j].xf_keylen ||
 			    a[i].pp_xforms[j].xf_flags != 0)
@@ -810,8 +813,9 @@ unit_auth(void)
 	struct ike_hdr		 h = init_hdr;
 	struct ibuf		*b = ibuf_new(0);
 	static const uint8_t	 v4[4] = { 192, 0, 2, 10 };
-	static const uint8_t	 spis[8] = { 0xc5, 0xbd, 0xb3, 0x68, 1, 2, 3,
-				    4 };
+	static const uint8_t	 spis[8] = {
+		0xc5, 0xbd, 0xb3, 0x68, 1, 2, 3, 4
+	};
 	static const uint8_t	 eap[5] = { 2, 7, 0, 5, 1 };
 	uint8_t			 auth[32], cert[100], *p;
 	char			 err[256];
@@ -1274,6 +1278,49 @@ unit_payloads(void)
 			    "PLD_NOTIFY_MAX 64)") == 0, err);
 		ibuf_free(b);
 	}
+	/* the other per-kind bounds: 16 fit, 17 do not */
+	for (i = 0; i < 3; i++) {
+		static const uint8_t	 types[] = { IKEV2_PLD_VENDOR,
+					    IKEV2_PLD_DELETE, IKEV2_PLD_CERT };
+		static const char	*bounds[] = { "PLD_VENDOR_MAX 16",
+					    "PLD_DELETE_MAX 16",
+					    "PLD_CERT_MAX 16" };
+		static const uint8_t	 del[4] = { PROTO_IKE, 0, 0, 0 };
+		char			 name[64];
+		int			 j;
+
+		b = ibuf_new(0);
+		(void)pld_build_init(&pb, b, &init_hdr);
+		for (j = 0; j < 17; j++)
+			(void)pld_add_raw(&pb, types[i], 0,
+			    types[i] == IKEV2_PLD_DELETE ? del :
+			    (const uint8_t *)"\x04z", types[i] ==
+			    IKEV2_PLD_DELETE ? 4 : 2);
+		len = pld_build_finish(&pb);
+		rv = pld_parse(ibuf_data(b), len, m, err, sizeof(err));
+		(void)snprintf(name, sizeof(name), "%s-17-bound",
+		    pld_payload_name(types[i]));
+		te(name, rv == PLD_EMALFORMED &&
+		    strstr(err, bounds[i]) != NULL, err);
+		ibuf_free(b);
+	}
+	rv = one(IKEV2_PLD_VENDOR, 0, NULL, 0, IKEV2_FLAG_I, m, err,
+	    sizeof(err));
+	te("vendor-empty-malformed", rv == PLD_EMALFORMED, err);
+	rv = one(IKEV2_PLD_CERT, 0, "\x04", 1, IKEV2_FLAG_I, m, err,
+	    sizeof(err));
+	te("cert-empty-malformed", rv == PLD_EMALFORMED, err);
+	memcpy(body, "\x00\x00\x00\x08\x01\x09\x03\x00", 8);
+	rv = one(IKEV2_PLD_SA, 0, body, 8, IKEV2_FLAG_I, m, err, sizeof(err));
+	te("sa-unknown-protocol-spi-size-3-malformed", rv == PLD_EMALFORMED,
+	    err);
+	memcpy(body, "\x00\x00\x00\x0c\x01\x09\x04\x00\x01\x02\x03\x04", 12);
+	rv = one(IKEV2_PLD_SA, 0, body, 12, IKEV2_FLAG_I, m, err,
+	    sizeof(err));
+	te("sa-unknown-protocol-unusable", rv == PLD_OK &&
+	    (m->m_sa.sa_props[0].pp_flags & PLD_PROP_UNUSABLE) != 0 &&
+	    m->m_sa.sa_props[0].pp_spi == 0x01020304, err);
+
 	/* 128 payloads in all */
 	b = ibuf_new(0);
 	(void)pld_build_init(&pb, b, &init_hdr);
@@ -1492,7 +1539,7 @@ cmd_unit(void)
 	return (0);
 }
 
-/* --- messages for tshark ---------------------------------------------------- */
+/* --- messages for tshark ------------------------------------------------- */
 
 static void
 print_hex(struct ibuf *b, ssize_t len)

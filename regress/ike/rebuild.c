@@ -11,6 +11,7 @@ rebuild_chain(const struct ike_msg *m, struct rebuild *rb,
 	struct pld_tsel		 sel[PLD_TS_MAX];
 	const struct pld_ts	*ts;
 	const struct pld_id	*id;
+	const struct pld_data	*v;
 	const struct pld_notify	*n;
 	const struct pld_delete	*d;
 	const struct pld_cert	*c;
@@ -67,9 +68,8 @@ rebuild_chain(const struct ike_msg *m, struct rebuild *rb,
 			    d->d_spis, d->d_nspis);
 			break;
 		case IKEV2_PLD_VENDOR:
-			rv = pld_add_vendor(pb, m->m_vendor[rb->rb_vendor].d_ptr,
-			    m->m_vendor[rb->rb_vendor].d_len);
-			rb->rb_vendor++;
+			v = &m->m_vendor[rb->rb_vendor++];
+			rv = pld_add_vendor(pb, v->d_ptr, v->d_len);
 			break;
 		case IKEV2_PLD_TSI:
 		case IKEV2_PLD_TSR:
@@ -99,13 +99,14 @@ rebuild_chain(const struct ike_msg *m, struct rebuild *rb,
 			return (0);
 		case IKEV2_PLD_SKF:
 			if ((off = pld_skf_begin(pb, m->m_sk.sk_first,
-			    m->m_sk.sk_fragnum, m->m_sk.sk_fragtotal, 0)) == -1 ||
+			    m->m_sk.sk_fragnum, m->m_sk.sk_fragtotal, 0)) ==
+			    -1 ||
 			    ibuf_add(pb->pb_buf, m->m_sk.sk_data.d_ptr,
 			    m->m_sk.sk_data.d_len) == -1)
 				return (-1);
 			return (0);
 		default:
-			break;		/* unknown: skipped by the parser too */
+			break;		/* unknown: skipped */
 		}
 	}
 	return (rv);
