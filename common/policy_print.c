@@ -22,15 +22,23 @@
 
 #define REDACTED	"<redacted>"
 
-/* Print s so that the lexer reads it back as one STRING token. */
+/*
+ * Print s so that the lexer reads it back as one STRING token.  In a
+ * quoted string a backslash escapes only the quote, a space or a tab:
+ * those are escaped when they are in s or follow a backslash of s.  (A
+ * string cannot end in a backslash; the lexer refuses them.)
+ */
 static void
 print_quoted(const char *s, FILE *fp)
 {
+	const char	*p;
+
 	fputc('"', fp);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"' || ((*p == ' ' || *p == '\t') && p > s &&
+		    p[-1] == '\\'))
 			fputc('\\', fp);
-		fputc(*s, fp);
+		fputc(*p, fp);
 	}
 	fputc('"', fp);
 }
@@ -72,15 +80,29 @@ policy_print_host(const struct pol_host *h, FILE *fp)
 	}
 }
 
+/*
+ * A protocol by its /etc/protocols name.  The names that are keywords of
+ * iked.conf (esp, ah, skip, ipcomp) are quoted, so that they read back
+ * as names.
+ */
 static void
 print_proto(uint8_t p, FILE *fp)
 {
+	static const char *const kw[] = { "ah", "esp", "ipcomp", "skip" };
 	struct protoent	*pe;
+	size_t		 i;
 
-	if ((pe = getprotobynumber(p)) != NULL)
-		fputs(pe->p_name, fp);
-	else
+	if ((pe = getprotobynumber(p)) == NULL) {
 		fprintf(fp, "%u", p);
+		return;
+	}
+	for (i = 0; i < nitems(kw); i++)
+		if (strcmp(pe->p_name, kw[i]) == 0)
+			break;
+	if (i < nitems(kw))
+		print_quoted(pe->p_name, fp);
+	else
+		fputs(pe->p_name, fp);
 }
 
 static void
