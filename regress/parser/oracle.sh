@@ -55,14 +55,16 @@ shift
 #     iked prints its sorted flow tree, once per protocol of a proto
 #     list.  Compared as sets.
 # N9  inet|inet6: ikecc prints it before "proto", where the grammar wants
-#     it (so the text parses back); iked prints it after.
+#     it (so the text parses back); iked prints it after.  Protocols whose
+#     names are keywords (esp, ah, skip, ipcomp) are quoted by ikecc.
 # N10 srcid, dstid and iface are quoted by ikecc (a DN starts with "/"
 #     and must be quoted to parse back); iked prints them bare.
 # N11 "request" is printed as "request" by ikecc, as "config" by iked.
 # N12 A config address keeps its /prefix (an address pool) in ikecc;
 #     iked prints the address alone.
-# N13 Quotes inside strings are escaped by ikecc (so the text parses
-#     back); a tag is kept whole where iked cuts it to 63 bytes.
+# N13 Quotes inside strings, and a space or tab after a backslash, are
+#     escaped by ikecc (so the text parses back); a tag is kept whole
+#     where iked cuts it to 63 bytes.
 # N14 Order of statements: ikecc prints the users, then the policies;
 #     iked prints each as it reads it.  Each list is compared in order.
 normalise() {
@@ -149,12 +151,17 @@ normalise() {
 	/^ikev2 / {
 		delete t
 		n = tokenize($0, t)
-		out = ""; af = 0; afw = ""; ah = 0
+		out = ""; af = 0; afw = ""; ah = 0; inproto = 0
 		for (i = 1; i <= n && t[i] != "from"; i++) {
 			if (t[i] == "ah") ah = 1
 			if (t[i] == "inet") af = 4
 			if (t[i] == "inet6") af = 6
 			# N9
+			if (t[i] == "{") inproto = 1
+			if (t[i] == "}") inproto = 0
+			if (side == "ikecc" && inproto &&
+			    t[i] ~ /^"(esp|ah|skip|ipcomp)",?$/)
+				gsub(/"/, "", t[i])
 			if (side == "ikecc" && t[i] ~ /^inet6?$/) {
 				afw = t[i]
 				continue
@@ -213,6 +220,8 @@ normalise() {
 					sub(/\/[0-9]+$/, "", w)
 				# N13
 				gsub(/\\"/, "\"", w)
+				gsub(/\\\\ /, "\\\\ ", w)
+				gsub(/\\\\\t/, "\\\\\t", w)
 				# N13
 				if (t[i - 1] == "tag" && length(w) > 65)
 					w = substr(w, 1, 64) "\""
