@@ -93,13 +93,13 @@ msgconn_free(struct msgconn *mc)
 		TAILQ_REMOVE(&mc->mc_out, ob, ob_entry);
 		if (ob->ob_fd != -1)
 			close(ob->ob_fd);
-		free(ob->ob_data);
+		freezero(ob->ob_data, ob->ob_len);
 		free(ob);
 	}
 	for (i = 0; i < mc->mc_nfds; i++)
 		close(mc->mc_fds[i]);
 	close(mc->mc_fd);
-	free(mc->mc_rbuf);
+	freezero(mc->mc_rbuf, RBUF_SIZE);
 	free(mc);
 }
 
@@ -219,7 +219,7 @@ msgconn_write(int fd, short ev, void *arg)
 		if (ob->ob_off < ob->ob_len)
 			break;
 		TAILQ_REMOVE(&mc->mc_out, ob, ob_entry);
-		free(ob->ob_data);
+		freezero(ob->ob_data, ob->ob_len);
 		free(ob);
 	}
 	if (!TAILQ_EMPTY(&mc->mc_out))
@@ -324,7 +324,9 @@ msgconn_read(int fd, short ev, void *arg)
 		return;
 	}
 	if (used > 0) {
+		/* messages may carry keys: nothing stays behind */
 		memmove(mc->mc_rbuf, mc->mc_rbuf + used, mc->mc_rlen - used);
+		explicit_bzero(mc->mc_rbuf + mc->mc_rlen - used, used);
 		mc->mc_rlen -= used;
 	}
 }
@@ -356,12 +358,12 @@ msg_send_sync(int sock, uint32_t type, uint32_t id, const void *data,
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			free(buf);
+			freezero(buf, MSG_HDR_LEN + len);
 			return (-1);
 		}
 		off += n;
 	}
-	free(buf);
+	freezero(buf, MSG_HDR_LEN + len);
 	return (0);
 }
 

@@ -141,6 +141,7 @@ load_start(int fd, enum load_origin origin, struct ctl_client *cc,
 	struct timeval		 tv = { IKERUND_PREPARE_TIMEOUT, 0 };
 	struct stat		 st;
 	uint8_t			*buf = NULL, msg[sizeof(gp) + 16];
+	const char		*pubkey;
 	char			 err[256];
 	size_t			 len, mlen;
 	int			 mfd, i, flags;
@@ -167,8 +168,10 @@ load_start(int fd, enum load_origin origin, struct ctl_client *cc,
 		goto refuse;
 	close(fd);
 	fd = -1;
-	flags = env.opts->o_pubkey != NULL ? BLOB_F_REQUIRE_SIGNED : 0;
-	if (blob_decode(buf, len, env.opts->o_pubkey, flags, &p->p_new.g_ps,
+	/* the daemon's own empty policy ("reset policy") needs no signer */
+	pubkey = origin == LOAD_RESET ? NULL : env.opts->o_pubkey;
+	flags = pubkey != NULL ? BLOB_F_REQUIRE_SIGNED : 0;
+	if (blob_decode(buf, len, pubkey, flags, &p->p_new.g_ps,
 	    &p->p_new.g_info, err, sizeof(err)) == -1) {
 		freezero(buf, len);
 		goto refuse;
@@ -496,14 +499,40 @@ parent_child_msg(struct msgconn *mc, struct msg *m, void *arg)
 	}
 }
 
+/* A child is gone: say why, as precisely as its exit status allows. */
+static __dead void
+child_died(enum proc_id id, pid_t pid, int st)
+{
+	if (WIFSIGNALED(st))
+		log_warnx("%s process (pid %d) was killed by signal %d: "
+		    "exiting", proc_name(id), pid, WTERMSIG(st));
+	else if (WIFEXITED(st))
+		log_warnx("%s process (pid %d) exited with status %d: "
+		    "exiting", proc_name(id), pid, WEXITSTATUS(st));
+	else
+		log_warnx("lost the %s process (pid %d): exiting",
+		    proc_name(id), pid);
+	parent_shutdown(1);
+}
+
 static void
 parent_child_gone(struct msgconn *mc, const char *why, void *arg)
 {
 	enum proc_id	 id = (enum proc_id)(intptr_t)arg;
+	pid_t		 pid = env.pid[id];
+	int		 st, i;
 
 	(void)mc;
 	if (env.exiting)
 		return;
+	/* its end of the socket closes when it dies: collect its status */
+	for (i = 0; i < 50 && pid > 0; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			env.pid[id] = 0;
+			child_died(id, pid, st);
+		}
+		usleep(20000);
+	}
 	log_warnx("lost the %s process (%s): exiting", proc_name(id), why);
 	parent_shutdown(1);
 }
@@ -790,16 +819,7 @@ parent_signal(int sig, short ev, void *arg)
 				env.pid[i] = 0;
 				if (env.exiting)
 					continue;
-				if (WIFSIGNALED(st))
-					log_warnx("%s process (pid %d) was "
-					    "killed by signal %d: exiting",
-					    proc_name(i), pid, WTERMSIG(st));
-				else
-					log_warnx("%s process (pid %d) exited "
-					    "with status %d: exiting",
-					    proc_name(i), pid,
-					    WEXITSTATUS(st));
-				parent_shutdown(1);
+				child_died(i, pid, st);
 			}
 		}
 		break;
