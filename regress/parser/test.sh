@@ -6,6 +6,8 @@
 #			warnings) and "configuration OK" otherwise
 #   invalid/NAME.conf	must fail: exit 1, stdout empty, stderr of
 #			"ikecc -n" is NAME.err
+#   NAME.globals	for a valid config that has "set" lines: the
+#			"set" lines of its blob, dumped by "ikecc -d"
 #   NAME.args		extra arguments (-D macro=value, -W), optional
 #   NAME.mode		modes for the run, one "MODE [FILE]" a line; FILE
 #			is relative to the test's directory and defaults
@@ -133,6 +135,35 @@ for f in "$here"/invalid/*.conf; do
 		showdiff "$here/invalid/$name.err" "$tmp/out.stderr"
 	else
 		echo "ok invalid/$name"
+	fi
+done
+
+# Global options: "set" lines are not printed by -v (nor by iked -nv);
+# compile to a blob and dump it (-d) to see them.  NAME.globals holds the
+# expected "set" lines of a config that changes any.
+for name in $valid; do
+	(cd "$tmp/valid" && "$IKECC" $(cat "$name.args" 2>/dev/null) \
+	    -o "$tmp/g.bin" -f "$name.conf" > /dev/null 2>&1 &&
+	    "$IKECC" -d "$tmp/g.bin") > "$tmp/g.out" 2> "$tmp/g.err"
+	rc=$?
+	grep '^set ' "$tmp/g.out" > "$tmp/g.set"
+	g=$here/valid/$name.globals
+	if [ $update = 1 ]; then
+		if [ -s "$tmp/g.set" ]; then
+			cp "$tmp/g.set" "$g"
+		else
+			rm -f "$g"
+		fi
+	fi
+	[ -f "$g" ] || [ -s "$tmp/g.set" ] || continue
+	if [ $rc != 0 ]; then
+		echo "not ok globals/$name blob round trip failed"
+		sed 's/^/# /' "$tmp/g.err" | head -n 5
+	elif [ ! -f "$g" ] || ! cmp -s "$tmp/g.set" "$g"; then
+		echo "not ok globals/$name set lines differ from $name.globals"
+		[ -f "$g" ] && showdiff "$g" "$tmp/g.set"
+	else
+		echo "ok globals/$name"
 	fi
 done
 
