@@ -67,6 +67,9 @@ shift
 #     where iked cuts it to 63 bytes.
 # N14 Order of statements: ikecc prints the users, then the policies;
 #     iked prints each as it reads it.  Each list is compared in order.
+# N15 config/request attributes: iked keeps the first 16 and drops the
+#     rest without a word; ikecc keeps them all (up to 64, more is an
+#     error).  Only the first 16 are compared.
 normalise() {
 	awk -v side="$1" '
 	# Split a line into words; a quoted string is one word.  Only ikecc
@@ -206,8 +209,14 @@ normalise() {
 		}
 		if (p != "")
 			out = out (p ~ /^childsa/ ? childnorm(" " p, ah) : " " p)
+		ncfg = 0
 		for (; i <= n; i++) {
 			w = t[i]
+			# N15
+			if (w ~ /^(config|request)$/ && ++ncfg > 16) {
+				i += 2
+				continue
+			}
 			if (side == "ikecc") {
 				# N10
 				if (t[i - 1] ~ /^(srcid|dstid|iface)$/ &&
