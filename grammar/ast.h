@@ -141,6 +141,8 @@ struct diag {
 
 /* parse.y */
 struct ast	*ast_parse(const char *, struct macros *, struct diag *);
+struct ast	*ast_parse_stream(const char *, struct macros *, struct diag *,
+		    void (*)(const struct ast_stmt *, void *), void *);
 void		 ast_free(struct ast *);
 int		 macro_define_cmdline(struct macros *, const char *);
 void		 macros_free(struct macros *);

@@ -46,6 +46,8 @@ struct lexer {
 	struct loc	 lx_strloc;
 	void		*lx_scanner;
 	struct ast_stmt	*lx_stmt;	/* statement being built */
+	void		(*lx_stmt_cb)(const struct ast_stmt *, void *);
+	void		*lx_stmt_arg;
 };
 
 /* lex.l */

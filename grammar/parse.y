@@ -690,7 +690,12 @@ stmt_end(struct lexer *lx)
 {
 	if (lx->lx_stmt == NULL)
 		return;
-	TAILQ_INSERT_TAIL(&lx->lx_ast->a_stmts, lx->lx_stmt, s_entry);
+	if (lx->lx_stmt_cb != NULL) {
+		/* streaming: the caller checks it now, then it is gone */
+		lx->lx_stmt_cb(lx->lx_stmt, lx->lx_stmt_arg);
+		stmt_free(lx->lx_stmt);
+	} else
+		TAILQ_INSERT_TAIL(&lx->lx_ast->a_stmts, lx->lx_stmt, s_entry);
 	lx->lx_stmt = NULL;
 }
 
@@ -857,6 +862,28 @@ ast_parse(const char *path, struct macros *ms, struct diag *d)
 
 	if (ast_start(&lx, ms, d) == -1)
 		return (NULL);
+	if (lex_push_file(&lx, path, NULL) == -1) {
+		lex_destroy(&lx);
+		return (lx.lx_ast);
+	}
+	return (ast_run(&lx));
+}
+
+/*
+ * Parse a file, handing each statement to cb as soon as it is complete
+ * and freeing it afterwards: the returned tree has no statements, only
+ * the files (which the locations in diagnostics refer to).
+ */
+struct ast *
+ast_parse_stream(const char *path, struct macros *ms, struct diag *d,
+    void (*cb)(const struct ast_stmt *, void *), void *arg)
+{
+	struct lexer	 lx;
+
+	if (ast_start(&lx, ms, d) == -1)
+		return (NULL);
+	lx.lx_stmt_cb = cb;
+	lx.lx_stmt_arg = arg;
 	if (lex_push_file(&lx, path, NULL) == -1) {
 		lex_destroy(&lx);
 		return (lx.lx_ast);

@@ -91,11 +91,16 @@ struct checker {
 	struct diag		*c_diag;
 	struct policy_set	*c_ps;
 	size_t			 c_npol;	/* ikev2 rules seen */
+	size_t			 c_polcap;	/* room in ps_policies */
 	struct loc		*c_polloc;	/* per policy in c_ps */
 	struct loc		*c_userloc;
 	struct loc		 c_default;	/* first default policy */
 	int			 c_has_default;
 	int			 c_order_noted;
+	size_t			*c_names;	/* hash of policy names: index+1 */
+	size_t			 c_namecap;	/* a power of two */
+	size_t			*c_quick;	/* quick policies, in order */
+	size_t			 c_nquick;
 };
 
 static const char *
@@ -1646,95 +1651,188 @@ policy_shadows(const struct policy *a, const struct policy *b)
 	return (b->pol_nflows > 0);
 }
 
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h);
+}
+
+/* Index of the policy named name, or -1. */
+static ssize_t
+names_find(const struct checker *c, const char *name)
+{
+	size_t	 i, m;
+
+	if (c->c_namecap == 0)
+		return (-1);
+	m = c->c_namecap - 1;
+	for (i = name_hash(name) & m; c->c_names[i] != 0; i = (i + 1) & m)
+		if (strcmp(c->c_ps->ps_policies[c->c_names[i] - 1].pol_name,
+		    name) == 0)
+			return (c->c_names[i] - 1);
+	return (-1);
+}
+
+static void
+names_insert(size_t *tab, size_t cap, const struct policy *pols, size_t idx)
+{
+	size_t	 i;
+
+	for (i = name_hash(pols[idx].pol_name) & (cap - 1); tab[i] != 0;
+	    i = (i + 1) & (cap - 1))
+		;
+	tab[i] = idx + 1;
+}
+
+static void
+names_add(struct checker *c, size_t idx)
+{
+	size_t	 i, cap;
+
+	if ((idx + 1) * 2 > c->c_namecap) {
+		cap = c->c_namecap == 0 ? 64 : c->c_namecap * 2;
+		free(c->c_names);
+		c->c_names = xcalloc(cap, sizeof(*c->c_names));
+		c->c_namecap = cap;
+		for (i = 0; i < idx; i++)
+			names_insert(c->c_names, cap, c->c_ps->ps_policies, i);
+	}
+	names_insert(c->c_names, c->c_namecap, c->c_ps->ps_policies, idx);
+}
+
 /*
- * Check a syntax tree.  Returns the policy set, or NULL if any error
- * was reported (the diagnostics say what).
+ * The checker works one statement at a time, so that ikecc can check
+ * each statement as soon as it is parsed and free it (a config of many
+ * policies never has its whole syntax tree in memory).
+ */
+struct checker *
+check_begin(struct diag *d)
+{
+	struct checker	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->c_diag = d;
+	if ((c->c_ps = policy_set_new()) == NULL) {
+		free(c);
+		return (NULL);
+	}
+	return (c);
+}
+
+void
+check_stmt(struct checker *c, const struct ast_stmt *st)
+{
+	struct diag		*d = c->c_diag;
+	struct policy_set	*ps = c->c_ps;
+	struct policy		 pol;
+	ssize_t			 dup;
+	size_t			 i, n;
+	int			 nerr;
+
+	if (diag_stop(d))
+		return;
+	switch (st->s_kind) {
+	case ST_SET:
+		check_set(c, st);
+		break;
+	case ST_USER:
+		check_user(c, st);
+		break;
+	case ST_IKEV2:
+		nerr = d->d_errors;
+		if (check_ikev2(c, st, &pol) == -1) {
+			if (d->d_errors == nerr && !diag_stop(d)) {
+				/* every refusal must say why */
+				diag_error(d, &st->s_loc, "internal error: "
+				    "policy \"%s\" refused", pol.pol_name != NULL ?
+				    pol.pol_name : "?");
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+				abort();
+#endif
+			}
+			policy_clear(&pol);
+			break;
+		}
+		if ((dup = names_find(c, pol.pol_name)) != -1) {
+			diag_error(d, &st->s_loc, "duplicate policy name \"%s\"",
+			    pol.pol_name);
+			diag_note(d, &c->c_polloc[dup], "first defined here");
+			policy_clear(&pol);
+			break;
+		}
+		/* policies that can never match: earlier quick ones cover it */
+		for (i = 0; i < c->c_nquick; i++) {
+			if (!policy_shadows(&ps->ps_policies[c->c_quick[i]],
+			    &pol))
+				continue;
+			diag_warn(d, &st->s_loc, "policy \"%s\" can never match: "
+			    "every flow is covered by the earlier quick policy "
+			    "\"%s\"", pol.pol_name,
+			    ps->ps_policies[c->c_quick[i]].pol_name);
+			diag_note(d, &c->c_polloc[c->c_quick[i]], "the quick "
+			    "policy is here");
+			break;
+		}
+		n = ps->ps_npolicies;
+		if (n == c->c_polcap) {
+			c->c_polcap = c->c_polcap == 0 ? 16 : c->c_polcap * 2;
+			ps->ps_policies = xreallocarray(ps->ps_policies,
+			    c->c_polcap, sizeof(*ps->ps_policies));
+			c->c_polloc = xreallocarray(c->c_polloc, c->c_polcap,
+			    sizeof(*c->c_polloc));
+		}
+		c->c_polloc[n] = st->s_loc;
+		ps->ps_policies[n] = pol;
+		ps->ps_npolicies++;
+		names_add(c, n);
+		if (pol.pol_match == MATCH_QUICK) {
+			c->c_quick = xreallocarray(c->c_quick, c->c_nquick + 1,
+			    sizeof(*c->c_quick));
+			c->c_quick[c->c_nquick++] = n;
+		}
+		break;
+	}
+}
+
+/* The policy set, or NULL if any error was reported. */
+struct policy_set *
+check_end(struct checker *c)
+{
+	struct policy_set	*ps = c->c_ps;
+
+	if (c->c_diag->d_errors > 0) {
+		policy_set_free(ps);
+		ps = NULL;
+	} else if (ps->ps_npolicies < c->c_polcap && ps->ps_npolicies > 0)
+		ps->ps_policies = xreallocarray(ps->ps_policies,
+		    ps->ps_npolicies, sizeof(*ps->ps_policies));
+	free(c->c_polloc);
+	free(c->c_userloc);
+	free(c->c_names);
+	free(c->c_quick);
+	free(c);
+	return (ps);
+}
+
+/*
+ * Check a whole syntax tree.  Returns the policy set, or NULL if any
+ * error was reported (the diagnostics say what).
  */
 struct policy_set *
 check_ast(struct ast *a, struct diag *d)
 {
-	struct checker		 c;
-	struct ast_stmt		*st;
-	struct policy		 pol;
-	struct policy_set	*ps;
-	size_t			 i, j;
-	int			 nerr;
+	struct checker	*c;
+	struct ast_stmt	*st;
 
-	memset(&c, 0, sizeof(c));
-	c.c_diag = d;
-	if ((c.c_ps = ps = policy_set_new()) == NULL) {
+	if ((c = check_begin(d)) == NULL) {
 		diag_error(d, NULL, "out of memory");
 		return (NULL);
 	}
-	TAILQ_FOREACH(st, &a->a_stmts, s_entry) {
-		if (diag_stop(d))
-			break;
-		switch (st->s_kind) {
-		case ST_SET:
-			check_set(&c, st);
-			break;
-		case ST_USER:
-			check_user(&c, st);
-			break;
-		case ST_IKEV2:
-			nerr = d->d_errors;
-			if (check_ikev2(&c, st, &pol) == -1) {
-				if (d->d_errors == nerr && !diag_stop(d)) {
-					/* every refusal must say why */
-					diag_error(d, &st->s_loc, "internal "
-					    "error: policy \"%s\" refused",
-					    pol.pol_name != NULL ?
-					    pol.pol_name : "?");
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-					abort();
-#endif
-				}
-				policy_clear(&pol);
-				break;
-			}
-			for (i = 0; i < ps->ps_npolicies; i++)
-				if (strcmp(ps->ps_policies[i].pol_name,
-				    pol.pol_name) == 0)
-					break;
-			if (i < ps->ps_npolicies) {
-				diag_error(d, &st->s_loc, "duplicate policy "
-				    "name \"%s\"", pol.pol_name);
-				diag_note(d, &c.c_polloc[i], "first defined "
-				    "here");
-				policy_clear(&pol);
-				break;
-			}
-			ps->ps_policies = xreallocarray(ps->ps_policies,
-			    ps->ps_npolicies + 1, sizeof(*ps->ps_policies));
-			c.c_polloc = xreallocarray(c.c_polloc,
-			    ps->ps_npolicies + 1, sizeof(*c.c_polloc));
-			c.c_polloc[ps->ps_npolicies] = st->s_loc;
-			ps->ps_policies[ps->ps_npolicies++] = pol;
-			break;
-		}
-	}
-
-	/* policies that can never match */
-	for (j = 1; j < ps->ps_npolicies && !diag_stop(d); j++) {
-		for (i = 0; i < j; i++) {
-			if (!policy_shadows(&ps->ps_policies[i],
-			    &ps->ps_policies[j]))
-				continue;
-			diag_warn(d, &c.c_polloc[j], "policy \"%s\" can never "
-			    "match: every flow is covered by the earlier "
-			    "quick policy \"%s\"", ps->ps_policies[j].pol_name,
-			    ps->ps_policies[i].pol_name);
-			diag_note(d, &c.c_polloc[i], "the quick policy is "
-			    "here");
-			break;
-		}
-	}
-
-	free(c.c_polloc);
-	free(c.c_userloc);
-	if (d->d_errors > 0) {
-		policy_set_free(ps);
-		return (NULL);
-	}
-	return (ps);
+	TAILQ_FOREACH(st, &a->a_stmts, s_entry)
+		check_stmt(c, st);
+	return (check_end(c));
 }

@@ -55,9 +55,16 @@ dump(const char *path, const char *pubkey)
 	return (0);
 }
 
+static void
+check_cb(const struct ast_stmt *st, void *arg)
+{
+	check_stmt(arg, st);
+}
+
 int
 main(int argc, char *argv[])
 {
+	struct checker		*c;
 	struct macros		 macros;
 	struct diag		 d;
 	struct ast		*a;
@@ -112,13 +119,13 @@ main(int argc, char *argv[])
 
 	diag_init(&d, stderr);
 	d.d_werror = werror;
-	a = ast_parse(file, &macros, &d);
-	if (a != NULL && d.d_errors == 0)
-		ps = check_ast(a, &d);
-	else if (a != NULL && !diag_stop(&d)) {
-		/* report the semantic errors of what did parse, too */
-		policy_set_free(check_ast(a, &d));
+	/* each statement is checked as soon as it is parsed, then freed */
+	if ((c = check_begin(&d)) == NULL) {
+		fprintf(stderr, "ikecc: out of memory\n");
+		return (1);
 	}
+	a = ast_parse_stream(file, &macros, &d, check_cb, c);
+	ps = check_end(c);
 	if (ps != NULL && ps->ps_npolicies == 0 && ps->ps_nusers == 0)
 		diag_warn(&d, NULL, "%s: no valid configuration rules found",
 		    file);

@@ -11,7 +11,11 @@
 #define IKECC_PROPS_MAX		16	/* written proposals per list */
 
 /* check.c: syntax tree to policy set, with every semantic check */
+struct checker;
 struct policy_set	*check_ast(struct ast *, struct diag *);
+struct checker		*check_begin(struct diag *);
+void			 check_stmt(struct checker *, const struct ast_stmt *);
+struct policy_set	*check_end(struct checker *);
 
 /* host.c: addresses, ports, protocols */
 int	 host_parse(struct diag *, const struct ast_val *,
