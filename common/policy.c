@@ -49,8 +49,10 @@ policy_clear(struct policy *pol)
 	free(pol->pol_flows);
 	policy_host_clear(&pol->pol_local);
 	policy_host_clear(&pol->pol_peer);
-	free(pol->pol_ikeprops);
-	free(pol->pol_childprops);
+	if (!(pol->pol_shared & POL_SHARED_IKE))
+		free(pol->pol_ikeprops);
+	if (!(pol->pol_shared & POL_SHARED_CHILD))
+		free(pol->pol_childprops);
 	free(pol->pol_srcid.id_str);
 	free(pol->pol_dstid.id_str);
 	freezero(pol->pol_psk, pol->pol_psklen);
@@ -60,6 +62,140 @@ policy_clear(struct policy *pol)
 	free(pol->pol_iface);
 	free(pol->pol_tag);
 	memset(pol, 0, sizeof(*pol));
+}
+
+/*
+ * Proposal lists shared by the policies of a set: most policies carry
+ * the same (often the default) lists, so each distinct list is kept
+ * once.
+ */
+struct pol_list {
+	struct pol_prop		*pl_props;
+	size_t			 pl_n;
+	uint64_t		 pl_hash;
+};
+
+struct pol_pool {
+	struct pol_list		*pp_lists;
+	size_t			 pp_n;
+	size_t			*pp_tab;	/* index + 1, open addressing */
+	size_t			 pp_cap;	/* a power of two */
+};
+
+static void
+pool_free(struct pol_pool *pp)
+{
+	size_t	 i;
+
+	if (pp == NULL)
+		return;
+	for (i = 0; i < pp->pp_n; i++)
+		free(pp->pp_lists[i].pl_props);
+	free(pp->pp_lists);
+	free(pp->pp_tab);
+	free(pp);
+}
+
+/* over the transforms in use only: the rest of each array is zero */
+static uint64_t
+props_hash(const struct pol_prop *props, size_t n)
+{
+	const struct pol_xform	*xf;
+	size_t			 i;
+	int			 j;
+	uint64_t		 h = 0xcbf29ce484222325ULL ^ n;
+
+	for (i = 0; i < n; i++) {
+		h = (h ^ props[i].pr_protoid ^ (uint64_t)props[i].pr_nxf << 8) *
+		    0x100000001b3ULL;
+		for (j = 0; j < props[i].pr_nxf; j++) {
+			xf = &props[i].pr_xf[j];
+			h = (h ^ ((uint64_t)xf->xf_type << 32 |
+			    (uint64_t)xf->xf_id << 16 | xf->xf_keylen)) *
+			    0x100000001b3ULL;
+		}
+	}
+	return (h);
+}
+
+static int
+props_eq(const struct pol_prop *a, const struct pol_prop *b, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].pr_protoid != b[i].pr_protoid ||
+		    a[i].pr_nxf != b[i].pr_nxf ||
+		    memcmp(a[i].pr_xf, b[i].pr_xf,
+		    a[i].pr_nxf * sizeof(a[i].pr_xf[0])) != 0)
+			return (0);
+	return (1);
+}
+
+static void
+pool_insert(struct pol_pool *pp, size_t idx)
+{
+	size_t	 i, m = pp->pp_cap - 1;
+
+	for (i = pp->pp_lists[idx].pl_hash & m; pp->pp_tab[i] != 0;
+	    i = (i + 1) & m)
+		;
+	pp->pp_tab[i] = idx + 1;
+}
+
+/* The shared copy of a list: *props is freed or taken over. */
+static struct pol_prop *
+pool_get(struct pol_pool *pp, struct pol_prop *props, size_t n)
+{
+	struct pol_list	*pl;
+	uint64_t	 h = props_hash(props, n);
+	size_t		 i, m;
+
+	if (pp->pp_cap > 0) {
+		m = pp->pp_cap - 1;
+		for (i = h & m; pp->pp_tab[i] != 0; i = (i + 1) & m) {
+			pl = &pp->pp_lists[pp->pp_tab[i] - 1];
+			if (pl->pl_hash == h && pl->pl_n == n &&
+			    props_eq(pl->pl_props, props, n)) {
+				free(props);
+				return (pl->pl_props);
+			}
+		}
+	}
+	if ((pp->pp_n + 1) * 2 > pp->pp_cap) {
+		pp->pp_cap = pp->pp_cap == 0 ? 16 : pp->pp_cap * 2;
+		free(pp->pp_tab);
+		pp->pp_tab = xcalloc(pp->pp_cap, sizeof(*pp->pp_tab));
+		for (i = 0; i < pp->pp_n; i++)
+			pool_insert(pp, i);
+	}
+	pp->pp_lists = xreallocarray(pp->pp_lists, pp->pp_n + 1,
+	    sizeof(*pp->pp_lists));
+	pl = &pp->pp_lists[pp->pp_n];
+	pl->pl_props = props;
+	pl->pl_n = n;
+	pl->pl_hash = h;
+	pool_insert(pp, pp->pp_n++);
+	return (props);
+}
+
+/* Let pol, about to join ps, use the set's shared proposal lists. */
+void
+policy_share_props(struct policy_set *ps, struct policy *pol)
+{
+	if (ps->ps_pool == NULL)
+		ps->ps_pool = xcalloc(1, sizeof(*ps->ps_pool));
+	if (!(pol->pol_shared & POL_SHARED_IKE) && pol->pol_nikeprops > 0) {
+		pol->pol_ikeprops = pool_get(ps->ps_pool, pol->pol_ikeprops,
+		    pol->pol_nikeprops);
+		pol->pol_shared |= POL_SHARED_IKE;
+	}
+	if (!(pol->pol_shared & POL_SHARED_CHILD) &&
+	    pol->pol_nchildprops > 0) {
+		pol->pol_childprops = pool_get(ps->ps_pool,
+		    pol->pol_childprops, pol->pol_nchildprops);
+		pol->pol_shared |= POL_SHARED_CHILD;
+	}
 }
 
 void
@@ -78,6 +214,7 @@ policy_set_free(struct policy_set *ps)
 	}
 	free(ps->ps_users);
 	free(ps->ps_globals.gl_ocsp_url);
+	pool_free(ps->ps_pool);
 	free(ps);
 }
 
@@ -157,23 +294,30 @@ default_parse(const char *line, int where, struct pol_prop *pr)
 int
 policy_default_props(int protoid, struct pol_prop **props, size_t *nprops)
 {
+	/* parsed once: the tables never change */
+	static struct pol_prop	 cache[2][4];
+	static size_t		 ncache[2];
 	const char *const	*lines;
 	struct pol_prop		*pr;
 	size_t			 n, i;
-	int			 where;
+	int			 where, k = protoid == PROTO_IKE ? 0 : 1;
 
-	lines = protoid == PROTO_IKE ? default_ike : default_child;
-	where = protoid == PROTO_IKE ? XN_IKE : XN_ESP;
-	for (n = 0; lines[n] != NULL; n++)
-		;
+	if (ncache[k] == 0) {
+		lines = protoid == PROTO_IKE ? default_ike : default_child;
+		where = protoid == PROTO_IKE ? XN_IKE : XN_ESP;
+		for (n = 0; lines[n] != NULL && n < nitems(cache[k]); n++) {
+			memset(&cache[k][n], 0, sizeof(cache[k][n]));
+			if (default_parse(lines[n], where, &cache[k][n]) == -1)
+				return (-1);
+		}
+		ncache[k] = n;
+	}
+	n = ncache[k];
 	if ((pr = calloc(n, sizeof(*pr))) == NULL)
 		return (-1);
 	for (i = 0; i < n; i++) {
+		pr[i] = cache[k][i];
 		pr[i].pr_protoid = protoid;
-		if (default_parse(lines[i], where, &pr[i]) == -1) {
-			free(pr);
-			return (-1);
-		}
 	}
 	*props = pr;
 	*nprops = n;

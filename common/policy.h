@@ -189,7 +189,12 @@ struct policy {
 	char		*pol_iface;	/* NULL: none */
 	char		*pol_tag;	/* NULL: none; raw template */
 	uint32_t	 pol_tap;	/* encN unit when POL_F_TAP */
+
+	/* memory only, not part of the policy: lists shared in the set */
+	uint8_t		 pol_shared;	/* POL_SHARED_* */
 };
+#define POL_SHARED_IKE		0x01
+#define POL_SHARED_CHILD	0x02
 
 struct pol_user {
 	char		*u_name;
@@ -223,6 +228,7 @@ struct policy_set {
 	struct pol_user		*ps_users;
 	size_t			 ps_npolicies;
 	struct policy		*ps_policies;
+	struct pol_pool		*ps_pool;	/* shared proposal lists */
 };
 
 /* policy.c */
@@ -233,6 +239,7 @@ void	 policy_host_clear(struct pol_host *);
 void	 policy_globals_init(struct pol_globals *);
 int	 policy_defaults(struct policy *);
 void	 policy_init(struct policy *);
+void	 policy_share_props(struct policy_set *, struct policy *);
 int	 policy_default_props(int, struct pol_prop **, size_t *);
 const struct pol_user *policy_find_user(const struct policy_set *,
 	    const char *);

@@ -184,10 +184,61 @@ host_any_for(struct pol_host *h, int af)
 	h->h_plen = 0;
 }
 
+/*
+ * Names looked up in /etc/services and /etc/protocols, remembered: the
+ * C library reads the whole file on every call, and a large config
+ * names the same few services again and again.
+ */
+struct name_cache {
+	char		*nc_name;
+	int		 nc_value;	/* -1: unknown */
+};
+
+static int
+cache_lookup(struct name_cache **tab, size_t *n, const char *name,
+    int (*resolve)(const char *))
+{
+	size_t	 i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*tab)[i].nc_name, name) == 0)
+			return ((*tab)[i].nc_value);
+	if (*n >= 256)		/* bounded: past this, ask every time */
+		return (resolve(name));
+	*tab = xreallocarray(*tab, *n + 1, sizeof(**tab));
+	(*tab)[*n].nc_name = xstrdup(name);
+	(*tab)[*n].nc_value = resolve(name);
+	return ((*tab)[(*n)++].nc_value);
+}
+
+static int
+resolve_port(const char *name)
+{
+	struct servent	*se;
+
+	if ((se = getservbyname(name, "tcp")) == NULL &&
+	    (se = getservbyname(name, "udp")) == NULL)
+		return (-1);
+	return (ntohs(se->s_port));
+}
+
+static int
+resolve_proto(const char *name)
+{
+	struct protoent	*pe;
+
+	if ((pe = getprotobyname(name)) == NULL)
+		return (-1);
+	return (pe->p_proto);
+}
+
+static struct name_cache	*port_cache, *proto_cache;
+static size_t			 nport_cache, nproto_cache;
+
 int
 host_port(struct diag *d, const struct ast_val *v, uint16_t *port)
 {
-	struct servent	*se;
+	int		 p;
 
 	if (v->v_type == V_NUM) {
 		if (v->v_num < 0 || v->v_num > 65535) {
@@ -198,19 +249,19 @@ host_port(struct diag *d, const struct ast_val *v, uint16_t *port)
 		*port = v->v_num;
 		return (0);
 	}
-	if ((se = getservbyname(v->v_str, "tcp")) == NULL &&
-	    (se = getservbyname(v->v_str, "udp")) == NULL) {
+	if ((p = cache_lookup(&port_cache, &nport_cache, v->v_str,
+	    resolve_port)) == -1) {
 		diag_error(d, &v->v_loc, "unknown port '%s'", v->v_str);
 		return (-1);
 	}
-	*port = ntohs(se->s_port);
+	*port = p;
 	return (0);
 }
 
 int
 host_proto(struct diag *d, const struct ast_val *v, uint8_t *proto)
 {
-	struct protoent	*pe;
+	int		 p;
 
 	if (v->v_type == V_NUM) {
 		if (v->v_num < 0 || v->v_num > 255) {
@@ -221,11 +272,12 @@ host_proto(struct diag *d, const struct ast_val *v, uint8_t *proto)
 		*proto = v->v_num;
 		return (0);
 	}
-	if ((pe = getprotobyname(v->v_str)) == NULL) {
+	if ((p = cache_lookup(&proto_cache, &nproto_cache, v->v_str,
+	    resolve_proto)) == -1) {
 		diag_error(d, &v->v_loc, "unknown protocol '%s'", v->v_str);
 		return (-1);
 	}
-	*proto = pe->p_proto;
+	*proto = p;
 	return (0);
 }
 
