@@ -1650,10 +1650,8 @@ dec_proplist_ref(struct bdec *d, struct pol_prop **props, size_t *nprops)
 		return (dec_fail(d, at, "proposal list %u of %zu", n,
 		    d->d_nlists));
 	dl = &d->d_lists[n];
-	/* dl_nprops <= POL_PROPS_MAX: no overflow */
-	if ((*props = malloc(dl->dl_nprops * sizeof(**props))) == NULL)
-		return (dec_fail(d, at, "out of memory"));
-	memcpy(*props, dl->dl_props, dl->dl_nprops * sizeof(**props));
+	/* shared, not copied: the set's pool takes the lists over */
+	*props = dl->dl_props;
 	*nprops = dl->dl_nprops;
 	dl->dl_used = 1;
 	return (0);
@@ -1703,6 +1701,8 @@ dec_policy(struct bdec *d, struct policy *pol)
 		    dec_u16(d, &fl->fl_dport) == -1)
 			return (-1);
 	}
+	/* the lists are the decoder's until the set's pool takes them */
+	pol->pol_shared = POL_SHARED_IKE | POL_SHARED_CHILD;
 	if (dec_host(d, &pol->pol_local) == -1 ||
 	    dec_host(d, &pol->pol_peer) == -1 ||
 	    dec_proplist_ref(d, &pol->pol_ikeprops, &pol->pol_nikeprops) ==
@@ -1942,7 +1942,7 @@ blob_decode(const uint8_t *buf, size_t len, const char *pubkey, int flags,
 	uint8_t			 md[BLOB_DIGEST_LEN];
 	uint32_t		*idx = NULL;
 	uint32_t		 hflags = 0;
-	size_t			 content = 0;
+	size_t			 content = 0, li;
 	char			 msg[256];
 	int			 r = -1;
 
@@ -2031,6 +2031,12 @@ blob_decode(const uint8_t *buf, size_t len, const char *pubkey, int flags,
 		    "but %zu references", d.d_scount[BLOB_S_STRINGS],
 		    d.d_nstr);
 		goto done;
+	}
+	/* the policies point into the lists: the set owns them from now */
+	for (li = 0; li < d.d_nlists; li++) {
+		(void)policy_pool_add(ps, d.d_lists[li].dl_props,
+		    d.d_lists[li].dl_nprops);
+		d.d_lists[li].dl_props = NULL;
 	}
 	r = 0;
  done:

@@ -179,6 +179,15 @@ pool_get(struct pol_pool *pp, struct pol_prop *props, size_t n)
 	return (props);
 }
 
+/* Keep a list in the set's pool; returns the shared copy. */
+struct pol_prop *
+policy_pool_add(struct policy_set *ps, struct pol_prop *props, size_t n)
+{
+	if (ps->ps_pool == NULL)
+		ps->ps_pool = xcalloc(1, sizeof(*ps->ps_pool));
+	return (pool_get(ps->ps_pool, props, n));
+}
+
 /* Let pol, about to join ps, use the set's shared proposal lists. */
 void
 policy_share_props(struct policy_set *ps, struct policy *pol)

@@ -240,6 +240,8 @@ void	 policy_globals_init(struct pol_globals *);
 int	 policy_defaults(struct policy *);
 void	 policy_init(struct policy *);
 void	 policy_share_props(struct policy_set *, struct policy *);
+struct pol_prop *policy_pool_add(struct policy_set *, struct pol_prop *,
+	    size_t);
 int	 policy_default_props(int, struct pol_prop **, size_t *);
 const struct pol_user *policy_find_user(const struct policy_set *,
 	    const char *);
