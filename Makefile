@@ -42,7 +42,7 @@ $(O)/grammar/parse.c $(O)/grammar/parse.h: grammar/parse.y
 
 $(O)/grammar/lex.c: grammar/lex.l $(O)/grammar/parse.h
 	@mkdir -p $(@D)
-	$(LEX) -o $@ grammar/lex.l
+	$(LEX) -CF -o $@ grammar/lex.l
 
 # generated code: flex and byacc output is not ours to restyle
 $(O)/grammar/%.o: $(O)/grammar/%.c grammar/ast.h grammar/lexer.h
@@ -72,7 +72,8 @@ EVENT_LIBS	= -levent
 DAEMON_COMMON	= common/log.c common/msg.c common/msgconn.c
 IKERUND_SRCS	= ikerund/ikerund.c ikerund/proc.c ikerund/control.c \
 		  ikerund/ca.c ikerund/ikev2.c ikerund/sa.c ikerund/show.c \
-		  ikerund/gen.c
+		  ikerund/gen.c ikerund/ikev2_exch.c ikerund/pld.c \
+		  ikerund/kernel.c ikerund/kernel_msg.c
 IKECTL_SRCS	= ikectl/ikectl.c
 DAEMON_OBJS	= $(DAEMON_COMMON:%.c=$(O)/%.o)
 
@@ -80,7 +81,7 @@ $(O)/ikerund/%.o $(O)/ikectl/%.o: $(wildcard ikerund/*.h)
 
 $(B)/ikerund: $(IKERUND_SRCS:%.c=$(O)/%.o) $(DAEMON_OBJS) $(B)/libcommon.a
 	@echo "  LD      $@"
-	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS)
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPTO_LIBS) -lmnl
 
 $(B)/ikectl: $(IKECTL_SRCS:%.c=$(O)/%.o) $(DAEMON_OBJS) $(B)/libcommon.a
 	@echo "  LD      $@"

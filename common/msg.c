@@ -5,6 +5,8 @@
  * is short, long (not consumed exactly), or carries a value out of
  * range.
  */
+#include <sys/socket.h>
+
 #include <string.h>
 
 #include "msg.h"
@@ -151,7 +153,10 @@ msg_hdr_parse(const uint8_t *buf, size_t len, struct msg_hdr *h)
 	(void)get_u32(&c, &h->mh_len);
 	(void)get_u32(&c, &h->mh_id);
 	(void)get_u32(&c, &h->mh_flags);
-	if (h->mh_type == MSG_NONE || h->mh_type >= MSG_TYPE_MAX ||
+	/* 1 to the last of ours, and the kernel requests: not the gap */
+	if (h->mh_type == MSG_NONE || (h->mh_type >= MSG_TYPE_MAX &&
+	    (h->mh_type < MSG_KERNEL_SA_ADD ||
+	    h->mh_type >= MSG_KERNEL_MAX)) ||
 	    h->mh_len > MSG_MAX_PAYLOAD || (h->mh_flags & ~MSG_F_ALL) != 0)
 		return (-1);
 	if (len - MSG_HDR_LEN < h->mh_len)
@@ -378,5 +383,63 @@ gen_id_encode(const struct gen_id *m, uint8_t *buf, size_t size)
 
 	wcur_init(&w, buf, size);
 	put_u64(&w, m->gi_gen);
+	return (wcur_done(&w));
+}
+
+int
+ike_socket_decode(const uint8_t *buf, size_t len, struct ike_socket *m)
+{
+	struct cur	 c = { buf, len };
+
+	memset(m, 0, sizeof(*m));
+	if (get_u32(&c, &m->is_af) == -1 || get_u32(&c, &m->is_port) == -1)
+		return (-1);
+	if ((m->is_af != AF_INET && m->is_af != AF_INET6) ||
+	    m->is_port == 0 || m->is_port > 65535)
+		return (-1);
+	return (end(&c));
+}
+
+size_t
+ike_socket_encode(const struct ike_socket *m, uint8_t *buf, size_t size)
+{
+	struct wcur	 w;
+
+	wcur_init(&w, buf, size);
+	put_u32(&w, m->is_af);
+	put_u32(&w, m->is_port);
+	return (wcur_done(&w));
+}
+
+#define IKE_COUNTERS_N	(sizeof(struct ike_counters) / sizeof(uint64_t))
+
+int
+ike_counters_decode(const uint8_t *buf, size_t len, struct ike_counters *m)
+{
+	struct cur	 c = { buf, len };
+	uint64_t	 v[IKE_COUNTERS_N];
+	size_t		 i;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < IKE_COUNTERS_N; i++)
+		if (get_u64(&c, &v[i]) == -1)
+			return (-1);
+	if (end(&c) == -1)
+		return (-1);
+	memcpy(m, v, sizeof(*m));
+	return (0);
+}
+
+size_t
+ike_counters_encode(const struct ike_counters *m, uint8_t *buf, size_t size)
+{
+	struct wcur	 w;
+	uint64_t	 v[IKE_COUNTERS_N];
+	size_t		 i;
+
+	memcpy(v, m, sizeof(v));
+	wcur_init(&w, buf, size);
+	for (i = 0; i < IKE_COUNTERS_N; i++)
+		put_u64(&w, v[i]);
 	return (wcur_done(&w));
 }

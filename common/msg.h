@@ -59,7 +59,20 @@ enum msg_type {
 	MSG_CHILD_RESET,	/* ctl_reset */
 	MSG_CHILD_MODE,		/* ctl_mode */
 	MSG_CHILD_READY,	/* empty: child is sandboxed and running */
-	MSG_TYPE_MAX
+	MSG_IKE_SOCKET,		/* fd: a bound UDP socket; ike_socket */
+	MSG_IKE_COUNTERS,	/* ikev2 -> parent: ike_counters */
+	MSG_TYPE_MAX,
+	/* ikev2 <-> parent: kernel requests (ikerund/kernel.h KMSG_*) */
+	MSG_KERNEL_SA_ADD = 128,
+	MSG_KERNEL_SA_DELETE,
+	MSG_KERNEL_SA_STATS,
+	MSG_KERNEL_POLICY_ADD,
+	MSG_KERNEL_POLICY_DELETE,
+	MSG_KERNEL_FLUSH,
+	MSG_KERNEL_RESULT,
+	MSG_KERNEL_SA_COUNTERS,
+	MSG_KERNEL_EVENT,
+	MSG_KERNEL_MAX
 };
 
 /* ctl_load flags */
@@ -135,6 +148,28 @@ struct gen_id {
 	uint64_t	 gi_gen;
 };
 
+/* a UDP socket bound by the parent for IKE (port 500 or 4500) */
+struct ike_socket {
+	uint32_t	 is_af;		/* AF_INET, AF_INET6 */
+	uint32_t	 is_port;
+};
+
+/* what the ikev2 process counts, shown by "ikectl show stats" */
+struct ike_counters {
+	uint64_t	 ic_rx;			/* datagrams received */
+	uint64_t	 ic_tx;
+	uint64_t	 ic_malformed;		/* dropped: could not parse */
+	uint64_t	 ic_dropped;		/* dropped: no SA, bad ICV... */
+	uint64_t	 ic_retransmits;	/* requests sent again */
+	uint64_t	 ic_dup_answered;	/* from the cached response */
+	uint64_t	 ic_no_proposal;	/* NO_PROPOSAL_CHOSEN either way */
+	uint64_t	 ic_auth_failed;	/* AUTHENTICATION_FAILED */
+	uint64_t	 ic_ts_unacceptable;
+	uint64_t	 ic_ike_sas;		/* established so far */
+	uint64_t	 ic_child_sas;
+	uint64_t	 ic_kernel_errors;
+};
+
 /* msg.c: pure functions, no I/O */
 int	 msg_hdr_parse(const uint8_t *, size_t, struct msg_hdr *);
 void	 msg_hdr_encode(const struct msg_hdr *, uint8_t *);
@@ -154,6 +189,10 @@ int	 gen_result_decode(const uint8_t *, size_t, struct gen_result *);
 size_t	 gen_result_encode(const struct gen_result *, uint8_t *, size_t);
 int	 gen_id_decode(const uint8_t *, size_t, struct gen_id *);
 size_t	 gen_id_encode(const struct gen_id *, uint8_t *, size_t);
+int	 ike_socket_decode(const uint8_t *, size_t, struct ike_socket *);
+size_t	 ike_socket_encode(const struct ike_socket *, uint8_t *, size_t);
+int	 ike_counters_decode(const uint8_t *, size_t, struct ike_counters *);
+size_t	 ike_counters_encode(const struct ike_counters *, uint8_t *, size_t);
 
 /* msgconn.c: one end of a stream socket carrying messages */
 struct event_base;

@@ -5,9 +5,12 @@
  * process prepares it beside the running one and acknowledges, then all
  * commit; any failure aborts everywhere.  One load at a time.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <event2/event.h>
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include "ikerund.h"
+#include "kernel.h"
 #include "log.h"
 
 enum load_origin { LOAD_CLIENT, LOAD_STARTUP, LOAD_SIGHUP, LOAD_RESET };
@@ -71,6 +75,9 @@ static struct {
 	int			 decouple;
 	int			 mode_set;	/* overrides the blob's */
 	int			 exiting;
+	struct kernel		*kernel;	/* XFRM netlink */
+	struct event		*kev;		/* kernel notifications */
+	struct ike_counters	 ikec;		/* the ikev2 process's */
 	/* statistics */
 	uint64_t		 st_loads;
 	uint64_t		 st_refused;
@@ -465,6 +472,119 @@ parent_child_relay(struct msg *m)
 	free(r);
 }
 
+/*
+ * A kernel request of the ikev2 process: kernel_request() decodes and
+ * validates it before the kernel is touched; the answer goes back with
+ * the request's id.
+ */
+static void
+parent_kernel_request(struct msg *m)
+{
+	struct kernel_result	 kr;
+	uint8_t			 reply[KERNEL_PAYLOAD_MAX];
+	uint32_t		 rtype;
+	size_t			 len;
+
+	if (env.kernel == NULL) {
+		memset(&kr, 0, sizeof(kr));
+		kr.kr_error = ENODEV;
+		strlcpy(kr.kr_msg, "no XFRM netlink socket", sizeof(kr.kr_msg));
+		rtype = KMSG_RESULT;
+		len = kernel_result_encode(&kr, reply, sizeof(reply));
+	} else
+		len = kernel_request(env.kernel, m->m_hdr.mh_type, m->m_data,
+		    m->m_hdr.mh_len, &rtype, reply, sizeof(reply));
+	if (len == 0)
+		fatalx("kernel: cannot encode the answer to request %u",
+		    m->m_hdr.mh_type);
+	msgconn_send(env.child[PROC_IKEV2], rtype, m->m_hdr.mh_id, reply,
+	    len, -1);
+}
+
+static void
+parent_kernel_event_one(const struct kernel_event *ke, void *arg)
+{
+	uint8_t	 buf[KERNEL_PAYLOAD_MAX];
+	size_t	 len;
+
+	(void)arg;
+	if ((len = kernel_event_encode(ke, buf, sizeof(buf))) == 0)
+		return;
+	msgconn_send(env.child[PROC_IKEV2], MSG_KERNEL_EVENT, 0, buf, len, -1);
+}
+
+static void
+parent_kernel_events(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (kernel_events_read(env.kernel, parent_kernel_event_one,
+	    NULL) == -1 && errno == ENOBUFS)
+		log_warnx("kernel: notifications were lost");
+}
+
+/*
+ * The UDP sockets of IKE, bound here (port 500 needs root) and passed
+ * to the ikev2 process, which never opens a socket itself.  A port that
+ * cannot be bound is logged and left out.
+ */
+static void
+parent_ike_sockets(void)
+{
+	static const int	 afs[] = { AF_INET, AF_INET6 };
+	static const int	 ports[] = { 500, 4500 };
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	struct ike_socket	 is;
+	uint8_t			 buf[16];
+	socklen_t		 sslen;
+	size_t			 i, j, len;
+	int			 fd, one = 1;
+
+	for (i = 0; i < nitems(afs); i++) {
+		for (j = 0; j < nitems(ports); j++) {
+			memset(&ss, 0, sizeof(ss));
+			if (afs[i] == AF_INET) {
+				sin->sin_family = AF_INET;
+				sin->sin_port = htons(ports[j]);
+				sslen = sizeof(*sin);
+			} else {
+				sin6->sin6_family = AF_INET6;
+				sin6->sin6_port = htons(ports[j]);
+				sslen = sizeof(*sin6);
+			}
+			if ((fd = socket(afs[i], SOCK_DGRAM | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC, IPPROTO_UDP)) == -1) {
+				log_warn("IKE socket (%s)", afs[i] == AF_INET ?
+				    "inet" : "inet6");
+				continue;
+			}
+			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+			    sizeof(one));
+			if ((afs[i] == AF_INET && setsockopt(fd, IPPROTO_IP,
+			    IP_PKTINFO, &one, sizeof(one)) == -1) ||
+			    (afs[i] == AF_INET6 && (setsockopt(fd,
+			    IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			    sizeof(one)) == -1 || setsockopt(fd, IPPROTO_IPV6,
+			    IPV6_RECVPKTINFO, &one, sizeof(one)) == -1)) ||
+			    bind(fd, (struct sockaddr *)&ss, sslen) == -1) {
+				log_warn("IKE socket %s port %d: left out",
+				    afs[i] == AF_INET ? "inet" : "inet6",
+				    ports[j]);
+				close(fd);
+				continue;
+			}
+			is.is_af = afs[i];
+			is.is_port = ports[j];
+			len = ike_socket_encode(&is, buf, sizeof(buf));
+			msgconn_send(env.child[PROC_IKEV2], MSG_IKE_SOCKET, 0,
+			    buf, len, fd);
+		}
+	}
+}
+
 static void
 parent_child_msg(struct msgconn *mc, struct msg *m, void *arg)
 {
@@ -492,6 +612,23 @@ parent_child_msg(struct msgconn *mc, struct msg *m, void *arg)
 		if (id != PROC_IKEV2)
 			fatalx("%s process sent output", proc_name(id));
 		parent_child_relay(m);
+		break;
+	case MSG_IKE_COUNTERS:
+		if (id != PROC_IKEV2 || ike_counters_decode(m->m_data,
+		    m->m_hdr.mh_len, &env.ikec) == -1)
+			fatalx("malformed counters from %s process",
+			    proc_name(id));
+		break;
+	case MSG_KERNEL_SA_ADD:
+	case MSG_KERNEL_SA_DELETE:
+	case MSG_KERNEL_SA_STATS:
+	case MSG_KERNEL_POLICY_ADD:
+	case MSG_KERNEL_POLICY_DELETE:
+	case MSG_KERNEL_FLUSH:
+		if (id != PROC_IKEV2)
+			fatalx("%s process asked for a kernel change",
+			    proc_name(id));
+		parent_kernel_request(m);
 		break;
 	default:
 		fatalx("unexpected message %u from %s process",
@@ -574,10 +711,28 @@ show_stats(struct ctl_client *cc, uint32_t reqid, int json)
 		    (unsigned long long)env.st_busy);
 		json_string(fp, env.st_last_error);
 		fprintf(fp, ",\"clients_refused\":%llu,"
-		    "\"malformed_messages\":%llu,\"mode\":\"%s\","
-		    "\"kernel\":\"%s\",\"uptime\":%lld}\n",
+		    "\"malformed_messages\":%llu,\"ike\":{\"received\":%llu,"
+		    "\"sent\":%llu,\"malformed\":%llu,\"dropped\":%llu,"
+		    "\"retransmits\":%llu,\"duplicates_answered\":%llu,"
+		    "\"no_proposal_chosen\":%llu,"
+		    "\"authentication_failed\":%llu,"
+		    "\"ts_unacceptable\":%llu,\"ike_sas\":%llu,"
+		    "\"child_sas\":%llu,\"kernel_errors\":%llu},"
+		    "\"mode\":\"%s\",\"kernel\":\"%s\",\"uptime\":%lld}\n",
 		    (unsigned long long)env.st_ctl_refused,
 		    (unsigned long long)env.st_malformed,
+		    (unsigned long long)env.ikec.ic_rx,
+		    (unsigned long long)env.ikec.ic_tx,
+		    (unsigned long long)env.ikec.ic_malformed,
+		    (unsigned long long)env.ikec.ic_dropped,
+		    (unsigned long long)env.ikec.ic_retransmits,
+		    (unsigned long long)env.ikec.ic_dup_answered,
+		    (unsigned long long)env.ikec.ic_no_proposal,
+		    (unsigned long long)env.ikec.ic_auth_failed,
+		    (unsigned long long)env.ikec.ic_ts_unacceptable,
+		    (unsigned long long)env.ikec.ic_ike_sas,
+		    (unsigned long long)env.ikec.ic_child_sas,
+		    (unsigned long long)env.ikec.ic_kernel_errors,
 		    passive ? "passive" : "active",
 		    decouple ? "decouple" : "couple",
 		    (long long)(time(NULL) - env.st_started));
@@ -604,6 +759,25 @@ show_stats(struct ctl_client *cc, uint32_t reqid, int json)
 		    (unsigned long long)env.st_malformed,
 		    passive ? "passive" : "active",
 		    decouple ? "decouple" : "couple");
+		fprintf(fp, "ike messages: %llu received, %llu sent, "
+		    "%llu retransmitted, %llu duplicates answered\n"
+		    "ike malformed messages: %llu\nike dropped messages: "
+		    "%llu\n"
+		    "no proposal chosen: %llu\nauthentication failed: %llu\n"
+		    "ts unacceptable: %llu\nike sas established: %llu\n"
+		    "child sas established: %llu\nkernel errors: %llu\n",
+		    (unsigned long long)env.ikec.ic_rx,
+		    (unsigned long long)env.ikec.ic_tx,
+		    (unsigned long long)env.ikec.ic_retransmits,
+		    (unsigned long long)env.ikec.ic_dup_answered,
+		    (unsigned long long)env.ikec.ic_malformed,
+		    (unsigned long long)env.ikec.ic_dropped,
+		    (unsigned long long)env.ikec.ic_no_proposal,
+		    (unsigned long long)env.ikec.ic_auth_failed,
+		    (unsigned long long)env.ikec.ic_ts_unacceptable,
+		    (unsigned long long)env.ikec.ic_ike_sas,
+		    (unsigned long long)env.ikec.ic_child_sas,
+		    (unsigned long long)env.ikec.ic_kernel_errors);
 	}
 	fclose(fp);
 	control_reply_data(cc, reqid, text, len);
@@ -783,6 +957,9 @@ parent_shutdown(int status)
 	for (i = PROC_CA; i < PROC_MAX; i++)
 		if (env.pid[i] > 0)
 			(void)waitpid(env.pid[i], NULL, 0);
+	/* the ikev2 process sent its Deletes; what it installed goes */
+	kernel_close(env.kernel);
+	env.kernel = NULL;
 	control_cleanup(env.control, env.opts->o_socket);
 	(void)unlink(env.opts->o_pidfile);
 	log_info("%s", status == 0 ? "exiting" : "exiting after an error");
@@ -866,6 +1043,7 @@ parent_main(struct ikerund_opts *o)
 {
 	struct event	*sigev[4];
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	char		 err[256];
 	int		 i, fd;
 
 	env.opts = o;
@@ -898,6 +1076,17 @@ parent_main(struct ikerund_opts *o)
 		    (void *)(intptr_t)i)) == NULL)
 			fatalx("cannot talk to the %s process", proc_name(i));
 	}
+	/* XFRM: what a crashed run left is flushed on open */
+	if ((env.kernel = kernel_open(err, sizeof(err))) == NULL)
+		log_warnx("%s: no SA will be installed", err);
+	else if ((fd = kernel_events_open(env.kernel)) == -1)
+		log_warn("kernel: notifications");
+	else {
+		env.kev = event_new(env.base, fd, EV_READ | EV_PERSIST,
+		    parent_kernel_events, NULL);
+		event_add(env.kev, NULL);
+	}
+	parent_ike_sockets();
 	log_info("started, pid %d", (int)getpid());
 	if (o->o_blob != NULL)
 		load_path(o->o_blob, LOAD_STARTUP);

@@ -71,6 +71,23 @@ struct sa {
 	char			*sa_peer_id;
 	time_t			 sa_created;
 	TAILQ_ENTRY(sa)		 sa_entry;
+
+	/* filled by the IKE engine (ikev2_exch.c), shown by "show sa" */
+	struct ikesa		*sa_ike;	/* its protocol state */
+	int			 sa_initiator;	/* we began the IKE SA */
+	char			 sa_local[64];	/* addresses */
+	char			 sa_peer[64];
+	char			 sa_local_id[128];
+	uint64_t		 sa_ispi;
+	uint64_t		 sa_rspi;
+	char			 sa_ike_algs[128];
+	char			 sa_child_algs[128];	/* "" with no CHILD SA */
+	char			 sa_child_mode[16];
+	uint32_t		 sa_spi_in;
+	uint32_t		 sa_spi_out;
+	uint64_t		 sa_bytes_in;
+	uint64_t		 sa_bytes_out;
+	time_t			 sa_established;
 };
 TAILQ_HEAD(sa_list, sa);
 
@@ -105,6 +122,17 @@ __dead void	 ca_main(const struct ikerund_opts *);
 
 /* ikev2.c */
 __dead void	 ikev2_main(const struct ikerund_opts *);
+
+/* ikev2_exch.c: the IKEv2 protocol engine of the ikev2 process */
+void	 ikev2_exch_init(struct event_base *, struct msgconn *,
+	    struct sa_list *, const struct generation *);
+void	 ikev2_socket_add(struct msg *);
+void	 ikev2_kernel_msg(struct msg *);
+void	 ikev2_sa_destroy(struct sa *, int);
+void	 ikev2_initiate_active(int);
+void	 ikev2_shutdown(void);
+void	 ikev2_counters_refresh(void (*)(void *), void *);
+void	 ikev2_counters_send(void);
 
 /* sa.c: SA bookkeeping across generations */
 void	 sa_diff(const struct policy_set *, const struct policy_set *,

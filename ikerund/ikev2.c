@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "ikerund.h"
 #include "log.h"
 
@@ -22,7 +23,20 @@ static struct {
 	struct sa_list		 sas;
 	int			 passive;	/* ikectl passive */
 	int			 decouple;
+	int			 mode_set;	/* 1: passive set, 2: couple */
+	uint32_t		 show_id;	/* "show sa" waiting for counters */
+	int			 show_json;
+	struct event		*sigterm;
 } ikev2;
+
+static int
+ikev2_passive(void)
+{
+	if (ikev2.mode_set & 1)
+		return (ikev2.passive);
+	return (ikev2.cur.g_ps != NULL &&
+	    (ikev2.cur.g_ps->ps_globals.gl_flags & GL_PASSIVE));
+}
 
 static void
 ikev2_result(uint32_t id, uint64_t gen, int status, const struct gen_diff *d,
@@ -86,10 +100,11 @@ ikev2_commit(struct msg *m)
 	ikev2.cur = ikev2.prep;
 	memset(&ikev2.prep, 0, sizeof(ikev2.prep));
 	while ((sa = TAILQ_FIRST(&gone)) != NULL) {
-		/* the protocol engine sends the Delete; here it is gone */
+		/* a Delete to the peer, the kernel state removed */
 		log_info("sa %llu: policy \"%s\" removed, deleting",
 		    (unsigned long long)sa->sa_id, sa->sa_policy_name);
 		TAILQ_REMOVE(&gone, sa, sa_entry);
+		ikev2_sa_destroy(sa, 1);
 		sa_free(sa);
 	}
 	log_debug("generation %llu active, %zu SAs deleted",
@@ -97,6 +112,7 @@ ikev2_commit(struct msg *m)
 	len = gen_id_encode(&gi, buf, sizeof(buf));
 	msgconn_send(ikev2.parent, MSG_GEN_COMMITTED, m->m_hdr.mh_id, buf,
 	    len, -1);
+	ikev2_initiate_active(ikev2_passive());
 }
 
 static void
@@ -111,30 +127,42 @@ ikev2_abort(struct msg *m)
 }
 
 static void
-ikev2_show(struct msg *m)
+ikev2_show_done(void *arg)
 {
-	struct ctl_show	 cs;
 	struct ctl_end	 ce;
 	uint8_t		 buf[sizeof(ce) + 16];
 	char		*text = NULL;
 	size_t		 len = 0, off, n;
+	uint32_t	 id = ikev2.show_id;
 	FILE		*fp;
 
-	if (ctl_show_decode(m->m_data, m->m_hdr.mh_len, &cs) == -1)
-		fatalx("malformed show message from parent");
+	(void)arg;
 	if ((fp = open_memstream(&text, &len)) == NULL)
 		fatal("open_memstream");
-	show_sas(&ikev2.sas, cs.cs_flags & CTL_SHOW_JSON, fp);
+	show_sas(&ikev2.sas, ikev2.show_json, fp);
 	fclose(fp);
 	for (off = 0; off < len; off += n) {
 		n = len - off > MSG_MAX_PAYLOAD ? MSG_MAX_PAYLOAD : len - off;
-		msgconn_send(ikev2.parent, MSG_CHILD_DATA, m->m_hdr.mh_id,
-		    text + off, n, -1);
+		msgconn_send(ikev2.parent, MSG_CHILD_DATA, id, text + off, n,
+		    -1);
 	}
 	free(text);
 	memset(&ce, 0, sizeof(ce));
 	len = ctl_end_encode(&ce, buf, sizeof(buf));
-	msgconn_send(ikev2.parent, MSG_CHILD_END, m->m_hdr.mh_id, buf, len, -1);
+	msgconn_send(ikev2.parent, MSG_CHILD_END, id, buf, len, -1);
+}
+
+/* "show sa": the byte counts come from the kernel, through the parent */
+static void
+ikev2_show(struct msg *m)
+{
+	struct ctl_show	 cs;
+
+	if (ctl_show_decode(m->m_data, m->m_hdr.mh_len, &cs) == -1)
+		fatalx("malformed show message from parent");
+	ikev2.show_id = m->m_hdr.mh_id;
+	ikev2.show_json = cs.cs_flags & CTL_SHOW_JSON;
+	ikev2_counters_refresh(ikev2_show_done, NULL);
 }
 
 static void
@@ -156,6 +184,7 @@ ikev2_reset(struct msg *m)
 		if (cr.cr_what == RESET_POLICY)
 			continue;
 		TAILQ_REMOVE(&ikev2.sas, sa, sa_entry);
+		ikev2_sa_destroy(sa, 1);
 		sa_free(sa);
 		n++;
 	}
@@ -176,15 +205,20 @@ ikev2_mode(struct msg *m)
 	switch (cm.cm_mode) {
 	case MODE_ACTIVE:
 		ikev2.passive = 0;
+		ikev2.mode_set |= 1;
+		ikev2_initiate_active(0);
 		break;
 	case MODE_PASSIVE:
 		ikev2.passive = 1;
+		ikev2.mode_set |= 1;
 		break;
 	case MODE_COUPLE:
 		ikev2.decouple = 0;
+		ikev2.mode_set |= 2;
 		break;
 	case MODE_DECOUPLE:
 		ikev2.decouple = 1;
+		ikev2.mode_set |= 2;
 		break;
 	}
 }
@@ -213,6 +247,14 @@ ikev2_dispatch(struct msgconn *mc, struct msg *m, void *arg)
 	case MSG_CHILD_MODE:
 		ikev2_mode(m);
 		break;
+	case MSG_IKE_SOCKET:
+		ikev2_socket_add(m);
+		return;		/* the descriptor is kept */
+	case MSG_KERNEL_RESULT:
+	case MSG_KERNEL_SA_COUNTERS:
+	case MSG_KERNEL_EVENT:
+		ikev2_kernel_msg(m);
+		break;
 	default:
 		fatalx("unexpected message %u from parent", m->m_hdr.mh_type);
 	}
@@ -230,19 +272,37 @@ ikev2_parent_gone(struct msgconn *mc, const char *why, void *arg)
 	exit(0);
 }
 
+static void
+ikev2_sigterm(int sig, short ev, void *arg)
+{
+	(void)sig;
+	(void)ev;
+	(void)arg;
+	/* Deletes to the peers; the parent removes the kernel state */
+	ikev2_shutdown();
+	exit(0);
+}
+
 void
 ikev2_main(const struct ikerund_opts *o)
 {
 	log_procname("ikev2");
+	/* OpenSSL's providers and tables load before the chroot */
+	if (crypto_init() == -1)
+		fatalx("crypto: %s", crypto_errstr());
 	proc_sandbox(PROC_IKEV2, o->o_empty, o->o_user);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 	TAILQ_INIT(&ikev2.sas);
 	if ((ikev2.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if ((ikev2.parent = msgconn_new(ikev2.base, IKERUND_CHILD_FD,
 	    ikev2_dispatch, ikev2_parent_gone, NULL)) == NULL)
 		fatalx("cannot talk to the parent");
+	ikev2_exch_init(ikev2.base, ikev2.parent, &ikev2.sas, &ikev2.cur);
+	ikev2.sigterm = evsignal_new(ikev2.base, SIGTERM, ikev2_sigterm, NULL);
+	evsignal_add(ikev2.sigterm, NULL);
 	msgconn_send(ikev2.parent, MSG_CHILD_READY, 0, NULL, 0, -1);
 	event_base_dispatch(ikev2.base);
 	exit(0);

@@ -185,17 +185,59 @@ show_sas(const struct sa_list *sas, int json, FILE *fp)
 			json_string(fp, sa->sa_policy_name);
 			fputs(",\"peer_id\":", fp);
 			json_string(fp, sa->sa_peer_id);
+			fputs(",\"local_id\":", fp);
+			json_string(fp, sa->sa_local_id);
+			fputs(",\"peer\":", fp);
+			json_string(fp, sa->sa_peer);
+			fputs(",\"local\":", fp);
+			json_string(fp, sa->sa_local);
+			fprintf(fp, ",\"role\":\"%s\",\"ispi\":\"%016llx\","
+			    "\"rspi\":\"%016llx\",\"ike_algorithms\":",
+			    sa->sa_initiator ? "initiator" : "responder",
+			    (unsigned long long)sa->sa_ispi,
+			    (unsigned long long)sa->sa_rspi);
+			json_string(fp, sa->sa_ike_algs);
+			if (sa->sa_child_algs[0] != '\0') {
+				fputs(",\"child\":{\"algorithms\":", fp);
+				json_string(fp, sa->sa_child_algs);
+				fprintf(fp, ",\"mode\":\"%s\",\"spi_in\":"
+				    "\"%08x\",\"spi_out\":\"%08x\","
+				    "\"bytes_in\":%llu,\"bytes_out\":%llu}",
+				    sa->sa_child_mode, sa->sa_spi_in,
+				    sa->sa_spi_out,
+				    (unsigned long long)sa->sa_bytes_in,
+				    (unsigned long long)sa->sa_bytes_out);
+			}
 			fprintf(fp, ",\"state\":\"%s\",\"generation\":%llu,"
 			    "\"age\":%lld}", st[sa->sa_state & 3],
 			    (unsigned long long)sa->sa_gen,
 			    (long long)(now - sa->sa_created));
-		} else
+		} else {
 			fprintf(fp, "sa %llu policy \"%s\" peer \"%s\" %s "
 			    "generation %llu age %llds\n",
 			    (unsigned long long)sa->sa_id, sa->sa_policy_name,
 			    sa->sa_peer_id, st[sa->sa_state & 3],
 			    (unsigned long long)sa->sa_gen,
 			    (long long)(now - sa->sa_created));
+			if (sa->sa_peer[0] == '\0')
+				goto next;
+			fprintf(fp, "  ike %s %s -> %s, local id \"%s\", "
+			    "spi %016llx:%016llx, %s\n",
+			    sa->sa_initiator ? "initiator" : "responder",
+			    sa->sa_local[0] != '\0' ? sa->sa_local : "*",
+			    sa->sa_peer, sa->sa_local_id,
+			    (unsigned long long)sa->sa_ispi,
+			    (unsigned long long)sa->sa_rspi,
+			    sa->sa_ike_algs);
+			if (sa->sa_child_algs[0] != '\0')
+				fprintf(fp, "  child %s %s, spi in %08x out "
+				    "%08x, bytes in %llu out %llu\n",
+				    sa->sa_child_algs, sa->sa_child_mode,
+				    sa->sa_spi_in, sa->sa_spi_out,
+				    (unsigned long long)sa->sa_bytes_in,
+				    (unsigned long long)sa->sa_bytes_out);
+		}
+ next:
 		first = 0;
 	}
 	if (json)
