@@ -42,7 +42,7 @@ $(O)/grammar/parse.c $(O)/grammar/parse.h: grammar/parse.y
 
 $(O)/grammar/lex.c: grammar/lex.l $(O)/grammar/parse.h
 	@mkdir -p $(@D)
-	$(LEX) -CF -o $@ grammar/lex.l
+	$(LEX) -o $@ grammar/lex.l
 
 # generated code: flex and byacc output is not ours to restyle
 $(O)/grammar/%.o: $(O)/grammar/%.c grammar/ast.h grammar/lexer.h

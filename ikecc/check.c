@@ -584,6 +584,15 @@ check_xform(struct checker *c, const struct ast_part *p, struct pol_prop *pr)
 	case PT_PRF:
 		type = XF_PRF;
 		if (pr->pr_protoid != PROTO_IKE) {
+			/* OpenIKED still wants a known name */
+			if (v->v_str == NULL || policy_xform_byname(XF_PRF,
+			    v->v_str, XN_IKE, &abbrev) == NULL ||
+			    v->v_str[0] == '\0') {
+				diag_error(c->c_diag, &v->v_loc, "'%s' is not a "
+				    "valid prf transform", v->v_str != NULL ?
+				    v->v_str : "");
+				return (-1);
+			}
 			diag_warn(c->c_diag, &p->p_loc, "'prf' in childsa is "
 			    "ignored (a CHILD SA uses the IKE SA's prf)");
 			return (0);
@@ -1160,6 +1169,14 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 			pol->pol_af = POL_AF_INET6;
 			break;
 		case PT_PROTO:
+			/* OpenIKED counts them as written, twice or not */
+			if (p->p_nlist > POL_PROTOS_MAX) {
+				diag_error(c->c_diag, &p->p_loc, "too many "
+				    "protocols (%zu, at most %d)", p->p_nlist,
+				    POL_PROTOS_MAX);
+				err = 1;
+				break;
+			}
 			for (i = 0; i < p->p_nlist; i++) {
 				uint8_t	 proto;
 
