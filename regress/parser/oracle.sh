@@ -56,7 +56,8 @@ shift
 #     list.  Compared as sets.
 # N9  inet|inet6: ikecc prints it before "proto", where the grammar wants
 #     it (so the text parses back); iked prints it after.  Protocols whose
-#     names are keywords (esp, ah, skip, ipcomp) are quoted by ikecc.
+#     names are keywords (esp, ah, skip, ipcomp) are quoted by ikecc, and
+#     one listed twice is printed once (with a warning).
 # N10 srcid, dstid and iface are quoted by ikecc (a DN starts with "/"
 #     and must be quoted to parse back); iked prints them bare.
 # N11 "request" is printed as "request" by ikecc, as "config" by iked.
@@ -160,11 +161,24 @@ normalise() {
 			if (t[i] == "inet") af = 4
 			if (t[i] == "inet6") af = 6
 			# N9
-			if (t[i] == "{") inproto = 1
-			if (t[i] == "}") inproto = 0
-			if (side == "ikecc" && inproto &&
-			    t[i] ~ /^"(esp|ah|skip|ipcomp)",?$/)
-				gsub(/"/, "", t[i])
+			if (t[i] == "{") {
+				inproto = 1; np = 0; delete seen
+				continue
+			}
+			if (inproto && t[i] != "}") {
+				w = t[i]; sub(/,$/, "", w)
+				if (side == "ikecc") gsub(/"/, "", w)
+				if (!(w in seen))
+					plist[++np] = w
+				seen[w] = 1
+				continue
+			}
+			if (inproto) {
+				inproto = 0; w = "{"
+				for (j = 1; j <= np; j++)
+					w = w " " plist[j] (j < np ? "," : "")
+				out = out " " w
+			}
 			if (side == "ikecc" && t[i] ~ /^inet6?$/) {
 				afw = t[i]
 				continue
