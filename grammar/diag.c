@@ -28,19 +28,21 @@ static void
 diag_source_line(FILE *out, const struct loc *l)
 {
 	const struct srcfile	*sf = l->l_file;
-	const char		*p, *e;
+	const char		*p, *e, *end;
 	int			 line, i, col;
 
 	if (sf == NULL || sf->sf_text == NULL || l->l_line <= 0)
 		return;
+	/* by length: the text may hold NUL bytes */
 	p = sf->sf_text;
+	end = sf->sf_text + sf->sf_len;
 	for (line = 1; line < l->l_line; line++) {
-		if ((p = strchr(p, '\n')) == NULL)
+		if ((p = memchr(p, '\n', end - p)) == NULL)
 			return;
 		p++;
 	}
-	if ((e = strchr(p, '\n')) == NULL)
-		e = p + strlen(p);
+	if ((e = memchr(p, '\n', end - p)) == NULL)
+		e = end;
 	/* keep the quoted line short: a window around the column */
 	col = l->l_col;
 	if (col > 120 && e - p > 160) {
