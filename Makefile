@@ -19,6 +19,7 @@ LDFLAGS	?=
 SAN	?=
 YACC	 = byacc
 LEX	 = flex
+LFLAGS	?= -Cf
 
 CRYPTO_LIBS	= -lcrypto
 
@@ -42,7 +43,7 @@ $(O)/grammar/parse.c $(O)/grammar/parse.h: grammar/parse.y
 
 $(O)/grammar/lex.c: grammar/lex.l $(O)/grammar/parse.h
 	@mkdir -p $(@D)
-	$(LEX) -o $@ grammar/lex.l
+	$(LEX) $(LFLAGS) -o $@ grammar/lex.l
 
 # generated code: flex and byacc output is not ours to restyle
 $(O)/grammar/%.o: $(O)/grammar/%.c grammar/ast.h grammar/lexer.h

@@ -486,20 +486,43 @@ static const struct keyword keywords[] = {
 	{ "vendorid",			VENDORID },
 };
 
-static int
-kw_cmp(const void *k, const void *e)
+/*
+ * Keyword lookup: a small hash table over the sorted table above, built
+ * on first use (every word of a config goes through here).
+ */
+#define KW_HASH_SIZE	256
+
+static uint32_t
+kw_hash(const char *s)
 {
-	return (strcmp(k, ((const struct keyword *)e)->k_name));
+	uint32_t	 h = 2166136261U;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619U;
+	return (h);
 }
 
 int
 parse_keyword(const char *s)
 {
-	const struct keyword	*k;
+	static int16_t	 tab[KW_HASH_SIZE];	/* index + 1 */
+	static int	 ready;
+	size_t		 i, h;
 
-	k = bsearch(s, keywords, nitems(keywords), sizeof(keywords[0]),
-	    kw_cmp);
-	return (k != NULL ? k->k_token : -1);
+	if (!ready) {
+		for (i = 0; i < nitems(keywords); i++) {
+			h = kw_hash(keywords[i].k_name) % KW_HASH_SIZE;
+			while (tab[h] != 0)
+				h = (h + 1) % KW_HASH_SIZE;
+			tab[h] = i + 1;
+		}
+		ready = 1;
+	}
+	for (h = kw_hash(s) % KW_HASH_SIZE; tab[h] != 0;
+	    h = (h + 1) % KW_HASH_SIZE)
+		if (strcmp(keywords[tab[h] - 1].k_name, s) == 0)
+			return (keywords[tab[h] - 1].k_token);
+	return (-1);
 }
 
 /*

@@ -116,15 +116,19 @@ part_name(const struct ast_part *p)
 	return ("?");
 }
 
+/* the order of each part kind, indexed by kind (built once) */
 static int
 part_ord(const struct ast_part *p)
 {
-	size_t	 i;
+	static int	 ord[PT_MAX], ready;
+	size_t		 i;
 
-	for (i = 0; i < nitems(part_info); i++)
-		if (part_info[i].kind == p->p_kind)
-			return (part_info[i].ord);
-	return (0);
+	if (!ready) {
+		for (i = 0; i < nitems(part_info); i++)
+			ord[part_info[i].kind] = part_info[i].ord;
+		ready = 1;
+	}
+	return (p->p_kind > 0 && p->p_kind < PT_MAX ? ord[p->p_kind] : 0);
 }
 
 static void
@@ -1803,6 +1807,7 @@ check_stmt(struct checker *c, const struct ast_stmt *st)
 			    sizeof(*c->c_polloc));
 		}
 		c->c_polloc[n] = st->s_loc;
+		policy_share_props(ps, &pol);
 		ps->ps_policies[n] = pol;
 		ps->ps_npolicies++;
 		names_add(c, n);

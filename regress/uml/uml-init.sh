@@ -43,6 +43,21 @@ if ! mount -t hostfs -o "$UML_JOB" hostfs "$UML_JOB"; then
 	echo "uml-init: cannot mount $UML_JOB" >/dev/console
 	poweroff_now
 fi
+# so may the checkout and its build (a CI clone in /tmp): the guest's own
+# /tmp, /var/tmp and /run hide them, so mount them again, read-only
+for d in "${UML_TOP:-}" "${UML_BUILD:-}"; do
+	case $d in
+	/tmp/*|/var/tmp/*|/run/*) ;;
+	*) continue ;;
+	esac
+	mountpoint -q "$d" && continue
+	mkdir -p "$d"
+	if ! mount -t hostfs -o "$d" hostfs "$d" ||
+	    ! mount -o remount,ro "$d"; then
+		echo "uml-init: cannot mount $d" >/dev/console
+		poweroff_now
+	fi
+done
 hostname ikerun-uml
 ip link set lo up
 

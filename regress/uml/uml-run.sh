@@ -156,7 +156,7 @@ TMPDIR="$job/mem" LD_PRELOAD=$shim timeout -k 10 "$tmo" "$UML_BIN" \
     mem="$mem" umid="ikerun-$$" uml_dir="$job/uml" \
     root=/dev/root rootfstype=hostfs rootflags=/ ro \
     init="$here/uml-init.sh" con=null ssl=null con0=null,fd:1 \
-    UML_JOB="$job" \
+    UML_JOB="$job" UML_TOP="$TOP" UML_BUILD="$BUILD" \
     </dev/null >"$job/console.log" 2>&1 &
 upid=$!
 
