@@ -66,7 +66,8 @@ yylex(YYSTYPE *v, struct lexer *lx)
 	} else if (t > 0 && t < 256 && t != '\n') {
 		lt->lt_text[0] = t;
 		lt->lt_text[1] = '\0';
-	}
+	} else if (t >= 256 && lex_token_name(t) != NULL)
+		strlcpy(lt->lt_text, lex_token_name(t), sizeof(lt->lt_text));
 	return (t);
 }
 %}
@@ -155,6 +156,7 @@ set		: SET setflag {
 			stmt_begin(lx, ST_SET, &$1.v_loc);
 			p = part_new(PT_SET_FLAG, &$2.v_loc);
 			p->p_v[0] = $2;
+			p->p_v[0].v_str = xstrdup(lex_token_name($2.v_num));
 			part_add(lx, p);
 			stmt_end(lx);
 			val_free(&$1);
