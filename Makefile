@@ -116,10 +116,11 @@ clean:
 .PHONY: all clean
 
 # --- tests ---------------------------------------------------------------
-# "make check": install what is missing, build, run every suite.
+# "make check": install what is missing, build, run every suite, then the
+#   pure-code suites again under ASan+UBSan (scripts/check.sh).
 # "make asan": the same suites against an ASan+UBSan build.
 check: deps all tests
-	regress/run.sh -b $(B)
+	B=$(B) sh scripts/check.sh
 
 
 asan:
