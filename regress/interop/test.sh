@@ -1,0 +1,354 @@
+#!/bin/bash
+# Interoperability of ikerund with real peers, real ESP: inside the UML
+# guest (regress/uml/uml-run.sh), two namespaces (regress/uml/netns.sh),
+# ikerund on "left" (192.0.2.10, LAN 198.51.100.0/24) against strongSwan's
+# charon or another ikerund on "right" (192.0.2.20, LAN 203.0.113.0/24).
+# Each scenario starts its daemons, brings a tunnel up, pings between the
+# LANs through it, checks the kernel state, and stops everything; the
+# kernel state ikerund installed must be gone afterwards.
+#   resp-gcm/...    ikerund responder, strongSwan initiator, AES-GCM-16-128,
+#                   Curve25519: aead rfc4106(gcm(aes)) in the kernel
+#   resp-cbc/...    AES-CBC-256 + HMAC-SHA2-256 (auth-trunc ... 128), ECP-256
+#   badpsk/...      a wrong PSK: fails on both sides, reason in both logs
+#   noprop/...      no common proposal: NO_PROPOSAL_CHOSEN on both sides
+#   init/...        ikerund initiator ("active"), strongSwan responder
+#   self/...        ikerund to ikerund
+#   delete/...      Deletes both ways: strongSwan's terminate, ikectl reset
+# Prints "ok NAME" / "not ok NAME reason"; exits 0 (regress/run.sh).
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=${TOP:-$(cd "$here/../.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+uml=$TOP/regress/uml
+
+ok() { echo "ok $1"; }
+nok() { echo "not ok $1${2:+ $2}"; }
+
+# --- host side: boot the guest, run this script in it -------------------------
+if [ "${1:-}" != --guest ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		nok interop/boot "needs root (regress/uml/uml-run.sh)"
+		exit 0
+	fi
+	if [ ! -x /usr/bin/linux.uml ] || [ ! -x /usr/lib/ipsec/charon ]; then
+		nok interop/boot "no linux.uml or charon (make deps)"
+		exit 0
+	fi
+	for p in ikecc ikerund ikectl; do
+		[ -x "$BUILD/$p" ] || { nok interop/boot "$BUILD/$p not built"; exit 0; }
+	done
+	out=$(mktemp) || exit 1
+	trap 'rm -f "$out"' EXIT
+	TOP=$TOP BUILD=$BUILD "$uml/uml-run.sh" ${ONLY:+-e "ONLY=$ONLY"} -m 768M -t "${UML_TIMEOUT:-600}" \
+	    "$here/test.sh" --guest 2>&1 | tee "$out" | grep -v '^netns: ' |
+	    grep -E '^(ok|not ok|#)' || true
+	rc=${PIPESTATUS[0]}
+	grep -q '^ok interop/boot' "$out" ||
+	    nok interop/boot "the guest ran nothing (uml-run.sh exit $rc): $(tail -n 5 "$out" | tr '\n' ' ')"
+	[ "$rc" -eq 0 ] || nok interop/guest "uml-run.sh exited $rc"
+	exit 0
+fi
+
+# --- guest side -------------------------------------------------------------------
+source "$uml/netns.sh"
+t0=$(date +%s)
+step() { echo "# $(( $(date +%s) - t0 ))s: $*"; }
+PSK=interop-regress-psk-not-a-secret-0815
+W=$UML_JOB/interop
+mkdir -p "$W"
+
+ok "interop/boot $(uname -r)"
+ns_up || { nok interop/netns; exit 0; }
+
+# ikerund's config for one side: NAME MODE(active|passive) SIDE IKE CHILD [PSK] [EXTRA]
+ikerund_conf() {
+	local name=$1 mode=$2 side=$3 ike=$4 child=$5 psk=${6:-$PSK} extra=${7:-}
+	local lnet rnet laddr raddr lid rid
+	if [ "$side" = left ]; then
+		lnet=$LEFT_NET rnet=$RIGHT_NET laddr=$LEFT_ADDR raddr=$RIGHT_ADDR
+		lid=left.example rid=right.example
+	else
+		lnet=$RIGHT_NET rnet=$LEFT_NET laddr=$RIGHT_ADDR raddr=$LEFT_ADDR
+		lid=right.example rid=left.example
+	fi
+	cat >"$W/$name.conf" <<-EOF
+	ikev2 "gw" $mode $extra esp from $lnet to $rnet \\
+		local $laddr peer $raddr \\
+		ikesa $ike \\
+		childsa $child \\
+		srcid $lid dstid $rid \\
+		psk "$psk"
+	EOF
+	chmod 0600 "$W/$name.conf"
+	"$BUILD/ikecc" -f "$W/$name.conf" -o "$W/$name.bin" >"$W/$name.ikecc" 2>&1
+}
+
+# strongSwan's config on "right": NAME IKE ESP [PSK] [START]
+swan_conf() {
+	local name=$1 ike=$2 esp=$3 psk=${4:-$PSK} start=${5:-}
+	cat >"$W/$name.swan" <<-EOF
+	connections {
+		gw {
+			version = 2
+			local_addrs = $RIGHT_ADDR
+			remote_addrs = $LEFT_ADDR
+			proposals = $ike
+			local {
+				auth = psk
+				id = right.example
+			}
+			remote {
+				auth = psk
+				id = left.example
+			}
+			children {
+				lan {
+					mode = tunnel
+					local_ts = $RIGHT_NET
+					remote_ts = $LEFT_NET
+					esp_proposals = $esp
+					$start
+				}
+			}
+		}
+	}
+	secrets {
+		ike-gw {
+			id-1 = left.example
+			id-2 = right.example
+			secret = "$psk"
+		}
+	}
+	EOF
+	chmod 0600 "$W/$name.swan"
+}
+
+stop_all() {
+	ns_stop left ikerund
+	ns_stop right ikerund
+	ns_stop right charon
+}
+
+# no state left behind by ikerund (reqid band 0x6972....) in NS
+check_clean() {
+	local name=$1 ns=$2 n
+	n=$(ns_exec "$ns" ip xfrm state | grep -c '^src')
+	p=$(ns_exec "$ns" ip xfrm policy | grep -c '^src')
+	if [ "$n" = 0 ] && [ "$p" = 0 ]; then
+		ok "$name"
+	else
+		nok "$name" "$n SAs, $p policies left"
+		ns_exec "$ns" ip xfrm state flush
+		ns_exec "$ns" ip xfrm policy flush
+	fi
+}
+
+logs() {	# the last lines of both daemons' logs, for a failure
+	tail -n 8 "$(ns_dir left ikerund)/ikerund.out" 2>/dev/null | tr '\n' '|'
+	tail -n 8 "$(ns_dir right charon)/charon.log" 2>/dev/null | tr '\n' '|'
+}
+
+save_logs() {
+	cp "$(ns_dir left ikerund)/ikerund.out" "$W/$1-left-ikerund.log" 2>/dev/null
+	cp "$(ns_dir right charon)/charon.log" "$W/$1-right-charon.log" 2>/dev/null
+	cp "$(ns_dir right ikerund)/ikerund.out" "$W/$1-right-ikerund.log" 2>/dev/null
+}
+
+# ping from the right LAN to the left one, through the tunnel: the
+# inbound ESP SA on the left counts the packets
+esp_packets() {
+	ns_exec left ip -s xfrm state | sed -n 's/.* \([0-9]*\)(packets).*/\1/p' |
+	    awk '{ s += $1 } END { print s + 0 }'
+}
+ping_through() {
+	local before
+	before=$(esp_packets)
+	ns_ping right "$RIGHT_LAN" "$LEFT_LAN" 3 >/dev/null 2>&1 &&
+	    [ "$(esp_packets)" -ge $((before + 3)) ]
+}
+
+# ONLY="resp-gcm init ...": run just those scenarios
+want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
+
+# --- responder scenarios ---------------------------------------------------------
+# responder NAME IKECC_IKE IKECC_CHILD SWAN_IKE SWAN_ESP XFRM_PATTERN
+responder() {
+	local n=$1
+	want "$n" || return 0
+	step "$n"
+	ikerund_conf "$n" passive left "$2" "$3" ||
+	    { nok "$n/compile" "$(cat "$W/$n.ikecc")"; return; }
+	swan_conf "$n" "$4" "$5"
+	if ! ns_start_ikerund left "$W/$n.bin" || ! ns_start_charon right "$W/$n.swan"; then
+		nok "$n/start" "$(logs)"
+		stop_all
+		return
+	fi
+	if ns_swanctl right --initiate --child lan --timeout 20 >"$W/$n.initiate" 2>&1; then
+		ok "$n/initiate"
+	else
+		nok "$n/initiate" "$(logs)"
+	fi
+	if ping_through; then ok "$n/ping"; else nok "$n/ping" "$(ns_xfrm left | tr '\n' '|')"; fi
+	if ns_exec left ip xfrm state | grep -q -- "$6"; then
+		ok "$n/xfrm-state"
+	else
+		nok "$n/xfrm-state" "no '$6' in: $(ns_exec left ip xfrm state | tr '\n' '|')"
+	fi
+	js=$(ns_ikectl left show sa -j 2>/dev/null)
+	if [ "$(jq -r '.sas[0].child.bytes_in > 0 and .sas[0].peer_id == "right.example"' <<<"$js" 2>/dev/null)" = true ]; then
+		ok "$n/show-sa"
+	else
+		nok "$n/show-sa" "$js"
+	fi
+	save_logs "$n"
+	stop_all
+	check_clean "$n/clean-left" left
+}
+
+responder resp-gcm "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+    "enc aes-128-gcm" aes128gcm16-prfsha256-x25519 aes128gcm16 \
+    'aead rfc4106(gcm(aes))'
+responder resp-cbc "enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group ecp256" \
+    "enc aes-256 auth hmac-sha2-256" aes256-sha256-prfsha256-ecp256 \
+    aes256-sha256 'auth-trunc hmac(sha256) 0x[0-9a-f]* 128'
+
+# --- a wrong PSK -------------------------------------------------------------------
+n=badpsk
+if want $n; then
+step $n
+ikerund_conf $n passive left "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+    "enc aes-128-gcm"
+swan_conf $n aes128gcm16-prfsha256-x25519 aes128gcm16 wrong-psk-wrong-psk-wrong-psk
+if ns_start_ikerund left "$W/$n.bin" && ns_start_charon right "$W/$n.swan"; then
+	if ns_swanctl right --initiate --child lan --timeout 20 >"$W/$n.initiate" 2>&1; then
+		nok $n/refused "the tunnel came up"
+	else
+		ok $n/refused
+	fi
+	grep -q "authentication failed.*wrong pre-shared key" \
+	    "$(ns_dir left ikerund)/ikerund.out" && ok $n/ikerund-log ||
+	    nok $n/ikerund-log "$(logs)"
+	grep -q "AUTHENTICATION_FAILED" "$(ns_dir right charon)/charon.log" &&
+	    ok $n/charon-log || nok $n/charon-log "$(logs)"
+	[ "$(ns_ikectl left show stats -j | jq .ike.authentication_failed)" -ge 1 ] 2>/dev/null &&
+	    ok $n/stats || nok $n/stats
+else
+	nok $n/start "$(logs)"
+fi
+save_logs $n
+stop_all
+check_clean $n/clean-left left
+fi
+
+# --- no common proposal ---------------------------------------------------------
+n=noprop
+if want $n; then
+step $n
+ikerund_conf $n passive left "enc aes-256-gcm prf hmac-sha2-384 group ecp384" \
+    "enc aes-256-gcm"
+swan_conf $n aes128gcm16-prfsha256-x25519 aes128gcm16
+if ns_start_ikerund left "$W/$n.bin" && ns_start_charon right "$W/$n.swan"; then
+	ns_swanctl right --initiate --child lan --timeout 20 >"$W/$n.initiate" 2>&1 &&
+	    nok $n/refused "the tunnel came up" || ok $n/refused
+	grep -q "NO_PROPOSAL_CHOSEN" "$(ns_dir left ikerund)/ikerund.out" &&
+	    ok $n/ikerund-log || nok $n/ikerund-log "$(logs)"
+	grep -q "NO_PROPOSAL_CHOSEN" "$(ns_dir right charon)/charon.log" &&
+	    ok $n/charon-log || nok $n/charon-log "$(logs)"
+	[ "$(ns_ikectl left show stats -j | jq .ike.no_proposal_chosen)" -ge 1 ] 2>/dev/null &&
+	    ok $n/stats || nok $n/stats
+else
+	nok $n/start "$(logs)"
+fi
+save_logs $n
+stop_all
+fi
+
+# --- ikerund as initiator -----------------------------------------------------------
+n=init
+if want $n; then
+step $n
+ikerund_conf $n active left "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+    "enc aes-128-gcm"
+swan_conf $n aes128gcm16-prfsha256-x25519 aes128gcm16
+if ns_start_charon right "$W/$n.swan" && ns_start_ikerund left "$W/$n.bin"; then
+	if ns_wait 20 bash -c \
+	    "ip netns exec $NS_LEFT ip xfrm state | grep -q rfc4106"; then
+		ok $n/established
+	else
+		nok $n/established "$(logs)"
+	fi
+	if ping_through; then ok $n/ping; else nok $n/ping "$(logs)"; fi
+	ns_swanctl right --list-sas 2>/dev/null | grep -q ESTABLISHED &&
+	    ok $n/charon-sees-it || nok $n/charon-sees-it
+	# delete/...: strongSwan terminates, ikerund removes its state
+	step "$n: terminate"
+	ns_swanctl right --terminate --ike gw --timeout 10 >/dev/null 2>&1
+	if ns_wait 10 bash -c "! ip netns exec $NS_LEFT ip xfrm state | grep -q '^src'"; then
+		ok delete/from-peer
+	else
+		nok delete/from-peer "$(ns_exec left ip xfrm state | tr '\n' '|')"
+	fi
+	[ "$(ns_ikectl left show sa -j | jq '.sas | length')" = 0 ] &&
+	    ok delete/from-peer-sa-gone || nok delete/from-peer-sa-gone
+	# set active again: a new SA; then ikectl reset sa deletes it both ways
+	ns_ikectl left active >/dev/null
+	if ns_wait 20 bash -c "ip netns exec $NS_LEFT ip xfrm state | grep -q rfc4106"; then
+		ok $n/set-active
+	else
+		nok $n/set-active "$(logs)"
+	fi
+	step "$n: reset sa"
+	ns_ikectl left reset sa >/dev/null
+	if ns_wait 10 bash -c "! ip netns exec $NS_RIGHT ip xfrm state | grep -q '^src'"; then
+		ok delete/to-peer
+	else
+		nok delete/to-peer "$(ns_exec right ip xfrm state | tr '\n' '|')"
+	fi
+else
+	nok $n/start "$(logs)"
+fi
+save_logs $n
+stop_all
+check_clean $n/clean-left left
+fi
+
+# --- ikerund to ikerund ---------------------------------------------------------------
+for v in gcm cbc; do
+	n=self-$v
+	want $n || continue
+	step $n
+	if [ $v = gcm ]; then
+		ike="enc aes-256-gcm prf hmac-sha2-256 group curve25519" child="enc aes-256-gcm"
+		pat='aead rfc4106(gcm(aes))'
+	else
+		ike="enc aes-128 auth hmac-sha2-256 prf hmac-sha2-256 group modp2048" child="enc aes-128 auth hmac-sha2-256"
+		pat='auth-trunc hmac(sha256) 0x[0-9a-f]* 128'
+	fi
+	ikerund_conf $n-l passive left "$ike" "$child"
+	ikerund_conf $n-r active right "$ike" "$child"
+	if ns_start_ikerund left "$W/$n-l.bin" && ns_start_ikerund right "$W/$n-r.bin"; then
+		if ns_wait 20 bash -c "ip netns exec $NS_LEFT ip xfrm state | grep -q -- '$pat'"; then
+			ok $n/established
+		else
+			nok $n/established "$(logs)"
+		fi
+		if ping_through; then ok $n/ping; else nok $n/ping "$(logs)"; fi
+		# shutdown sends a Delete: the peer removes its state too
+		ns_stop right ikerund
+		if ns_wait 10 bash -c "! ip netns exec $NS_LEFT ip xfrm state | grep -q '^src'"; then
+			ok $n/shutdown-delete
+		else
+			nok $n/shutdown-delete "$(ns_exec left ip xfrm state | tr '\n' '|')"
+		fi
+		check_clean $n/clean-right right
+	else
+		nok $n/start "$(logs)"
+	fi
+	save_logs $n
+	stop_all
+	check_clean $n/clean-left left
+done
+
+step done
+exit 0
