@@ -54,6 +54,7 @@ struct childsa {
 	int		 cs_installed;
 	uint8_t		 cs_proto;	/* IPPROTO_ESP, IPPROTO_AH */
 	uint8_t		 cs_mode;	/* KMODE_* */
+	uint8_t		 cs_esn;
 	uint32_t	 cs_spi_in;	/* ours */
 	uint32_t	 cs_spi_out;	/* the peer's */
 	uint32_t	 cs_reqid;
@@ -335,6 +336,8 @@ child_sa_add(struct ikesa *ik, int in, const struct child_keys *ck)
 	ks.ksa_mode = cs->cs_mode;
 	ks.ksa_reqid = cs->cs_reqid;
 	ks.ksa_replay = IKEV2_REPLAY_WINDOW;
+	if (cs->cs_esn)
+		ks.ksa_flags |= KSA_F_ESN;
 	if (in) {
 		ks.ksa_spi = cs->cs_spi_in;
 		ss_kaddr(&ik->ik_peer, &ks.ksa_src);
@@ -989,6 +992,13 @@ prop_select(const struct pol_prop *ours, size_t nours,
 					if (xf->xf_type != types[t])
 						continue;
 					want = 1;
+					/* "group none": no PFS, no DH offered */
+					if (xf->xf_type == XF_DH &&
+					    xf->xf_id == 0 &&
+					    !prop_has_type(pp, XF_DH)) {
+						have = 1;
+						break;
+					}
 					if (!prop_has(pp, xf->xf_type,
 					    xf->xf_id, xf->xf_keylen))
 						continue;
@@ -1070,7 +1080,8 @@ props_ours(const struct pol_prop *ours, size_t nours, uint8_t proto,
 		    pp->pp_nxforms < PLD_XFORMS_MAX; k++) {
 			const struct pol_xform	*xf = &ours[i].pr_xf[k];
 
-			if (xf->xf_type == XF_DH && xf->xf_id == firstdh)
+			if (xf->xf_type == XF_DH && (xf->xf_id == firstdh ||
+			    xf->xf_id == 0))
 				continue;
 			pp->pp_xforms[pp->pp_nxforms++] = (struct pld_xform){
 			    xf->xf_type, 0, xf->xf_id, xf->xf_keylen };
@@ -1369,6 +1380,7 @@ child_make(struct ikesa *ik, const struct pld_prop *cp)
 
 	encr = prop_get(cp, XF_ENCR, &bits);
 	integ = prop_get(cp, XF_INTEG, NULL);
+	cs->cs_esn = prop_get(cp, XF_ESN, NULL) == 1;
 	if (child_keys_derive(&ck, &ik->ik_keys, encr, bits, integ, NULL, 0,
 	    ik->ik_ni, ik->ik_nilen, ik->ik_nr, ik->ik_nrlen) == -1) {
 		log_warnx("sa %llu: CHILD SA keys: %s",
@@ -1429,6 +1441,7 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 	struct ike_hdr		 h;
 	struct ibuf		*b;
 	uint8_t			 pub[CRYPTO_DH_MAX], gir[CRYPTO_DH_MAX], g[2];
+	uint8_t			*msg;
 	size_t			 publen = sizeof(pub), girlen = sizeof(gir);
 	ssize_t			 len;
 	uint16_t		 dh;
@@ -1519,9 +1532,9 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 	ik->ik_initres = xcalloc(1, len);
 	memcpy(ik->ik_initres, ibuf_data(b), len);
 	ik->ik_initreslen = len;
-	send_response(ik, xcalloc(1, len), len);
-	memcpy(ik->ik_lastres, ik->ik_initres, len);
-	ikesa_send(ik, ik->ik_lastres, len);
+	msg = xcalloc(1, len);
+	memcpy(msg, ik->ik_initres, len);
+	send_response(ik, msg, len);
 	ibuf_free(b);
 	ik->ik_sa->sa_ispi = be64(ik->ik_spii);
 	ik->ik_sa->sa_rspi = be64(ik->ik_spir);
@@ -1685,7 +1698,7 @@ init_send(struct ikesa *ik)
 	struct pld_builder	 pb;
 	struct ike_hdr		 h;
 	struct ibuf		*b;
-	uint8_t			 pub[CRYPTO_DH_MAX];
+	uint8_t			 pub[CRYPTO_DH_MAX], *msg;
 	size_t			 publen = sizeof(pub), n;
 	ssize_t			 len;
 
@@ -1720,8 +1733,9 @@ init_send(struct ikesa *ik)
 	ibuf_free(b);
 	ik->ik_state = IKS_INIT_SENT;
 	ik->ik_reqid = 1;
-	send_request(ik, xcalloc(1, len), len);
-	memcpy(ik->ik_lastreq, ik->ik_initreq, len);
+	msg = xcalloc(1, len);
+	memcpy(msg, ik->ik_initreq, len);
+	send_request(ik, msg, len);
 }
 
 static int
