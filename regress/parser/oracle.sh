@@ -29,7 +29,7 @@ shift
 
 # normalise SIDE: read "-nv" output on stdin, print the comparable form.
 # SIDE is "ikecc" or "iked".  These are all the deliberate differences
-# between the two outputs, each marked N1..N14 where the awk code below
+# between the two outputs, each marked N1..N15 where the awk code below
 # applies it.  The docs list the same ones; keep both lists in step.
 #
 # N1  Secrets: ikecc -v prints "psk <redacted>" and "user NAME <redacted>"
@@ -74,7 +74,7 @@ shift
 normalise() {
 	awk -v side="$1" '
 	# Split a line into words; a quoted string is one word.  Only ikecc
-	# escapes quotes inside strings.
+	# escapes quotes inside strings (N13: undone in each word).
 	function tokenize(s, t,    n, i, c, w, q) {
 		n = 0; w = ""; q = 0
 		for (i = 1; i <= length(s); i++) {
@@ -82,7 +82,8 @@ normalise() {
 			if (q) {
 				if (c == "\\" && side == "ikecc" &&
 				    substr(s, i + 1, 1) == "\"") {
-					w = w "\\\""; i++; continue
+					w = w c substr(s, i + 1, 1); i++
+					continue
 				}
 				w = w c
 				if (c == "\"") q = 0
@@ -97,6 +98,11 @@ normalise() {
 			w = w c
 		}
 		if (w != "") t[++n] = w
+		for (i = 1; i <= n && side == "ikecc"; i++) {
+			gsub(/\\"/, "\"", t[i])
+			gsub(/\\\\ /, "\\\\ ", t[i])
+			gsub(/\\\\\t/, "\\\\\t", t[i])
+		}
 		return n
 	}
 	function isaead(p) {
@@ -242,10 +248,6 @@ normalise() {
 				if (t[i - 2] ~ /^(config|request)$/)
 					sub(/\/[0-9]+$/, "", w)
 				# N13
-				gsub(/\\"/, "\"", w)
-				gsub(/\\\\ /, "\\\\ ", w)
-				gsub(/\\\\\t/, "\\\\\t", w)
-				# N13
 				if (t[i - 1] == "tag" && length(w) > 65)
 					w = substr(w, 1, 64) "\""
 			}
@@ -307,11 +309,11 @@ for name in "$@"; do
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		echo "not ok oracle/$name OpenIKED rejects it:" \
-		    "$(grep -Ev '^(ikev2|user) ' "$tmp/iked" | head -n 1)"
+		    "$(grep -aEv '^(ikev2|user) ' "$tmp/iked" | head -n 1)"
 		continue
 	fi
 	normalise ikecc < "$tmp/ikecc" > "$tmp/a"
-	grep -E '^(ikev2|user) ' "$tmp/iked" | normalise iked > "$tmp/b"
+	grep -aE '^(ikev2|user) ' "$tmp/iked" | normalise iked > "$tmp/b"
 	if cmp -s "$tmp/a" "$tmp/b"; then
 		echo "ok oracle/$name"
 	else
