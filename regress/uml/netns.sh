@@ -404,16 +404,29 @@ ns_ikectl() {
 ns_capture_start() {
 	local ns=$1 file=$2 ifc=${3:-$NS_IF}
 	rm -f "$file"
-	ns_spawn "$ns" "capture" dumpcap -q -i "$ifc" -w "$file" || return 1
+	ns_spawn "$ns" capture dumpcap -q -i "$ifc" -w "$file" || return 1
+	echo "$file" >"$(ns_dir "$ns" capture)/file"
 	ns_wait 30 test -s "$file" ||
 	    { ns_err "dumpcap in $ns did not start"; return 1; }
 }
 
 # dumpcap finishes its file on SIGTERM, but drops what it has not read
-# from the kernel yet: give it a moment first.
+# from the kernel yet: first wait until the file has stopped growing
+# (0.4 s without a change, 5 s at most).
 ns_capture_stop() {
+	local f sz last=-1 same=0 i
 	ns_alive "$1" capture || return 0
-	sleep 0.5
+	f=$(ns_dir "$1" capture)/file
+	for i in $(seq 25); do
+		sz=$(stat -c %s "$(cat "$f" 2>/dev/null)" 2>/dev/null || echo 0)
+		if [ "$sz" = "$last" ]; then
+			same=$((same + 1))
+			[ $same -ge 2 ] && break
+		else
+			same=0 last=$sz
+		fi
+		sleep 0.2
+	done
 	ns_stop "$1" capture
 }
 
