@@ -207,7 +207,8 @@ FUZZTIME	?= 60
 FUZZ_CC		?= clang
 FUZZ_B		 = build-fuzz
 FUZZ_SAN	 = -fsanitize=fuzzer-no-link,address,undefined \
-		   -fno-sanitize-recover=all -fno-omit-frame-pointer
+		   -fno-sanitize-recover=all -fno-omit-frame-pointer \
+		   -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 FUZZERS		 = $(patsubst regress/fuzz/%.c,$(FUZZ_B)/%, \
 		   $(wildcard regress/fuzz/fuzz_*.c))
 
