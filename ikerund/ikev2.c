@@ -96,6 +96,7 @@ ikev2_commit(struct msg *m)
 		fatalx("commit of a generation that was not prepared");
 	TAILQ_INIT(&gone);
 	n = sa_rebind(&ikev2.sas, ikev2.prep.g_ps, gi.gi_gen, &gone);
+	ikev2_generation_changed();
 	gen_free(&ikev2.cur);
 	ikev2.cur = ikev2.prep;
 	memset(&ikev2.prep, 0, sizeof(ikev2.prep));

@@ -2432,6 +2432,21 @@ ikev2_exch_init(struct event_base *base, struct msgconn *parent,
 	ex.gen = gen;
 }
 
+/*
+ * After a new generation is committed: every IKE SA follows its SA to
+ * the policy of the same name there (sa_rebind() has bound it); the old
+ * policies are about to be freed.
+ */
+void
+ikev2_generation_changed(void)
+{
+	struct sa	*sa;
+
+	TAILQ_FOREACH(sa, ex.sas, sa_entry)
+		if (sa->sa_ike != NULL && sa->sa_policy != NULL)
+			sa->sa_ike->ik_pol = sa->sa_policy;
+}
+
 /* Daemon shutdown: Deletes to every peer; the parent flushes the kernel. */
 void
 ikev2_shutdown(void)

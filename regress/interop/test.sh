@@ -14,6 +14,8 @@
 #   init/...        ikerund initiator ("active"), strongSwan responder
 #   self/...        ikerund to ikerund
 #   delete/...      Deletes both ways: strongSwan's terminate, ikectl reset
+#   reload/...      a load keeps a live SA (a ping across it loses nothing);
+#                   a load without its policy deletes it, Delete to the peer
 # Prints "ok NAME" / "not ok NAME reason"; exits 0 (regress/run.sh).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -212,6 +214,61 @@ responder resp-gcm "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
 responder resp-cbc "enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group ecp256" \
     "enc aes-256 auth hmac-sha2-256" aes256-sha256-prfsha256-ecp256 \
     aes256-sha256 'auth-trunc hmac(sha256) 0x[0-9a-f]* 128'
+
+# --- reload under a running ping ------------------------------------------------
+# reload/kept-*: a load that keeps the policy keeps the SA, and a ping
+# running across it loses nothing; reload/removed-*: a load without the
+# policy deletes the SA, with a Delete to strongSwan.
+n=reload
+if want $n; then
+step $n
+ike="enc aes-128-gcm prf hmac-sha2-256 group curve25519"
+ikerund_conf $n passive left "$ike" "enc aes-128-gcm"
+other='ikev2 "other" passive esp from 198.51.100.0/24 to 192.0.2.128/25 peer 192.0.2.30 psk "another-psk-for-another-peer"'
+{ cat "$W/$n.conf"; echo "$other"; } >"$W/$n-2.conf"
+echo "$other" >"$W/$n-3.conf"
+chmod 0600 "$W/$n-2.conf" "$W/$n-3.conf"
+"$BUILD/ikecc" -f "$W/$n-2.conf" -o "$W/$n-2.bin" 2>/dev/null
+"$BUILD/ikecc" -f "$W/$n-3.conf" -o "$W/$n-3.bin" 2>/dev/null
+swan_conf $n aes128gcm16-prfsha256-x25519 aes128gcm16
+if ns_start_ikerund left "$W/$n.bin" && ns_start_charon right "$W/$n.swan" &&
+    ns_swanctl right --initiate --child lan --timeout 20 >"$W/$n.initiate" 2>&1; then
+	before=$(esp_packets)
+	ns_exec right ping -n -q -i 0.1 -c 40 -w 10 -I "$RIGHT_LAN" "$LEFT_LAN" \
+	    >"$W/$n.ping" 2>&1 &
+	ppid=$!
+	sleep 1
+	ns_ikectl left load "$W/$n-2.bin" >"$W/$n.load" 2>&1 &&
+	    grep -q "SAs: 1 kept" "$W/$n.load" && ok reload/kept-sa ||
+	    nok reload/kept-sa "$(tr '\n' '|' <"$W/$n.load")"
+	wait $ppid
+	if grep -q " 0% packet loss" "$W/$n.ping" &&
+	    [ "$(esp_packets)" -ge $((before + 40)) ]; then
+		ok reload/kept-ping-lost-nothing
+	else
+		nok reload/kept-ping-lost-nothing "$(tr '\n' '|' <"$W/$n.ping")"
+	fi
+	ns_ikectl left load "$W/$n-3.bin" >"$W/$n.load3" 2>&1 &&
+	    grep -q "SAs: 0 kept, 0 to rekey, 1 deleted" "$W/$n.load3" &&
+	    ok reload/removed-sa-deleted ||
+	    nok reload/removed-sa-deleted "$(tr '\n' '|' <"$W/$n.load3")"
+	if ns_wait 10 grep -q "received DELETE for IKE_SA" "$(ns_dir right charon)/charon.log"; then
+		ok reload/removed-delete-to-peer
+	else
+		nok reload/removed-delete-to-peer "$(logs)"
+	fi
+	if ns_wait 10 bash -c "! ip netns exec $NS_LEFT ip xfrm state | grep -q '^src'"; then
+		ok reload/removed-kernel-state
+	else
+		nok reload/removed-kernel-state "$(ns_exec left ip xfrm state | tr '\n' '|')"
+	fi
+else
+	nok $n/start "$(logs)"
+fi
+save_logs $n
+stop_all
+check_clean $n/clean-left left
+fi
 
 # --- a wrong PSK -------------------------------------------------------------------
 n=badpsk
