@@ -12,6 +12,9 @@
 #   badpsk/...      a wrong PSK: fails on both sides, reason in both logs
 #   noprop/...      no common proposal: NO_PROPOSAL_CHOSEN on both sides
 #   init/...        ikerund initiator ("active"), strongSwan responder
+#   init-badpsk/... ikerund initiator with a wrong PSK: refused, logged
+#   iked-resp/...   ikerund initiator, OpenIKED responder (AES-CBC + SHA1 ESP)
+#   iked-init/...   OpenIKED initiator, ikerund responder
 #   self/...        ikerund to ikerund
 #   delete/...      Deletes both ways: strongSwan's terminate, ikectl reset
 #   reload/...      a load keeps a live SA (a ping across it loses nothing);
@@ -369,6 +372,71 @@ save_logs $n
 stop_all
 check_clean $n/clean-left left
 fi
+
+# --- ikerund as initiator with a wrong PSK --------------------------------------
+n=init-badpsk
+if want $n; then
+step $n
+ikerund_conf $n active left "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+    "enc aes-128-gcm" wrong-psk-wrong-psk-wrong-psk
+swan_conf $n aes128gcm16-prfsha256-x25519 aes128gcm16
+if ns_start_charon right "$W/$n.swan" && ns_start_ikerund left "$W/$n.bin"; then
+	if ns_wait 20 grep -q "AUTHENTICATION_FAILED from the peer" \
+	    "$(ns_dir left ikerund)/ikerund.out"; then
+		ok $n/ikerund-log
+	else
+		nok $n/ikerund-log "$(logs)"
+	fi
+	grep -q "MAC mismatched\|authentication of .* failed\|AUTH_FAILED\|AUTHENTICATION_FAILED" \
+	    "$(ns_dir right charon)/charon.log" && ok $n/charon-log ||
+	    nok $n/charon-log "$(logs)"
+	[ "$(ns_exec left ip xfrm state | grep -c '^src')" = 0 ] &&
+	    ok $n/no-kernel-state || nok $n/no-kernel-state
+	[ "$(ns_ikectl left show stats -j | jq .ike.authentication_failed)" -ge 1 ] 2>/dev/null &&
+	    ok $n/stats || nok $n/stats
+else
+	nok $n/start "$(logs)"
+fi
+save_logs $n
+stop_all
+check_clean $n/clean-left left
+fi
+
+# --- OpenIKED (7.2 on Linux installs only SHA1-based ESP) ---------------------------
+# iked-resp: ikerund initiates to iked; iked-init: iked initiates to ikerund.
+for role in resp init; do
+	n=iked-$role
+	want $n || continue
+	[ -x "$IKED" ] || { nok $n/start "no $IKED"; continue; }
+	step $n
+	ike="enc aes-128-gcm prf hmac-sha2-256 group curve25519"
+	child="enc aes-128 auth hmac-sha1"
+	if [ $role = resp ]; then
+		ikerund_conf $n-l active left "$ike" "$child"
+		ikerund_conf $n-r passive right "$ike" "$child"
+	else
+		ikerund_conf $n-l passive left "$ike" "$child"
+		ikerund_conf $n-r active right "$ike" "$child"
+	fi
+	if ns_start_iked right "$W/$n-r.conf" && ns_start_ikerund left "$W/$n-l.bin"; then
+		if ns_wait 40 bash -c "ip netns exec $NS_LEFT ip xfrm state | grep -q 'hmac(sha1)'"; then
+			ok $n/established
+		else
+			nok $n/established "$(tail -n 8 "$(ns_dir left ikerund)/ikerund.out" | tr '\n' '|') $(tail -n 8 "$(ns_dir right iked)/iked.out" | tr '\n' '|')"
+		fi
+		sleep 1
+		if ping_through; then ok $n/ping; else nok $n/ping "$(ns_xfrm right | tr '\n' '|')"; fi
+		ns_exec left ip xfrm state | grep -q 'auth-trunc hmac(sha1) 0x[0-9a-f]* 96' &&
+		    ok $n/xfrm-state || nok $n/xfrm-state
+	else
+		nok $n/start "$(tail -n 5 "$(ns_dir right iked)/iked.out" 2>/dev/null | tr '\n' '|')"
+	fi
+	cp "$(ns_dir right iked)/iked.out" "$W/$n-right-iked.log" 2>/dev/null
+	save_logs $n
+	ns_stop right iked
+	stop_all
+	check_clean $n/clean-left left
+done
 
 # --- ikerund to ikerund ---------------------------------------------------------------
 for v in gcm cbc; do
