@@ -250,22 +250,6 @@ valid_props(const struct pol_prop *props, size_t n, char *why)
 }
 
 static int
-id_type_of(const char *s)
-{
-	uint8_t	 a[16];
-
-	if (*s == '/')
-		return (ID_ASN1_DN);
-	if (inet_pton(AF_INET, s, a) == 1)
-		return (ID_IPV4);
-	if (inet_pton(AF_INET6, s, a) == 1)
-		return (ID_IPV6);
-	if (strchr(s, '@') != NULL)
-		return (ID_UFQDN);
-	return (ID_FQDN);
-}
-
-static int
 valid_id(const struct pol_id *id, const char *what, char *why)
 {
 	size_t	 len;
@@ -283,7 +267,7 @@ valid_id(const struct pol_id *id, const char *what, char *why)
 	if (len == 0 || len > POL_ID_MAX)
 		return (why_set(why, "%s: %zu bytes (1 to %d)", what, len,
 		    POL_ID_MAX));
-	if (id->id_type != id_type_of(id->id_str))
+	if (id->id_type != policy_id_type_of(id->id_str))
 		return (why_set(why, "%s: type %u does not fit \"%s\"", what,
 		    id->id_type, id->id_str));
 	return (0);

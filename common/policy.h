@@ -271,6 +271,7 @@ const struct pol_xform_name *policy_xform_byname(int, const char *, int,
 const struct pol_xform_name *policy_xform_byid(int, const struct pol_xform *);
 int	 policy_xform_is_aead(const struct pol_xform *);
 const char *policy_id_type_name(int);
+int	 policy_id_type_of(const char *);
 
 /* policy_print.c: canonical iked.conf text */
 #define PRINT_REDACT	0x01	/* replace secrets by "<redacted>" */

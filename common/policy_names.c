@@ -5,6 +5,9 @@
  * accepts "enc aes" for aes-128), and because the canonical name of an
  * id is the first entry that carries it ("grp14" prints as "modp2048").
  */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
 #include <string.h>
 
 #include "policy.h"
@@ -172,6 +175,23 @@ policy_xform_is_aead(const struct pol_xform *xf)
 	if ((xn = policy_xform_byid(0, xf)) == NULL)
 		return (0);
 	return ((xn->xn_flags & XN_AEAD) != 0);
+}
+
+/* The type of an ID written in a config, as OpenIKED decides it. */
+int
+policy_id_type_of(const char *s)
+{
+	uint8_t	 a[16];
+
+	if (*s == '/')
+		return (ID_ASN1_DN);
+	if (inet_pton(AF_INET, s, a) == 1)
+		return (ID_IPV4);
+	if (inet_pton(AF_INET6, s, a) == 1)
+		return (ID_IPV6);
+	if (strchr(s, '@') != NULL)
+		return (ID_UFQDN);
+	return (ID_FQDN);
 }
 
 const char *

@@ -247,22 +247,6 @@ parse_amount(struct checker *c, const struct ast_val *v, int bytes,
 }
 
 static int
-id_type(const char *s)
-{
-	uint8_t	 a[16];
-
-	if (*s == '/')
-		return (ID_ASN1_DN);
-	if (inet_pton(AF_INET, s, a) == 1)
-		return (ID_IPV4);
-	if (inet_pton(AF_INET6, s, a) == 1)
-		return (ID_IPV6);
-	if (strchr(s, '@') != NULL)
-		return (ID_UFQDN);
-	return (ID_FQDN);
-}
-
-static int
 check_id(struct checker *c, const struct ast_val *v, struct pol_id *id)
 {
 	size_t	 len = strlen(v->v_str);
@@ -276,7 +260,7 @@ check_id(struct checker *c, const struct ast_val *v, struct pol_id *id)
 		    "at most %d)", len, POL_ID_MAX);
 		return (-1);
 	}
-	id->id_type = id_type(v->v_str);
+	id->id_type = policy_id_type_of(v->v_str);
 	free(id->id_str);	/* given twice: reported already */
 	id->id_str = xstrdup(v->v_str);
 	return (0);
