@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 
 #include <netinet/in.h>
+#include <linux/ipsec.h>
+#include <linux/xfrm.h>
 
 #include <errno.h>
 #include <event2/event.h>
@@ -525,6 +527,32 @@ parent_kernel_events(int fd, short ev, void *arg)
 }
 
 /*
+ * IKE's own datagrams bypass IPsec policies: a transport-mode policy
+ * between the two hosts would otherwise catch them too.
+ */
+static int
+sock_bypass(int fd, int af)
+{
+	struct xfrm_userpolicy_info	 pol;
+	int				 level, opt;
+
+	level = af == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	opt = af == AF_INET ? IP_XFRM_POLICY : IPV6_XFRM_POLICY;
+	memset(&pol, 0, sizeof(pol));
+	pol.action = XFRM_POLICY_ALLOW;
+	pol.sel.family = af;
+	pol.lft.soft_byte_limit = XFRM_INF;
+	pol.lft.hard_byte_limit = XFRM_INF;
+	pol.lft.soft_packet_limit = XFRM_INF;
+	pol.lft.hard_packet_limit = XFRM_INF;
+	pol.dir = XFRM_POLICY_IN;
+	if (setsockopt(fd, level, opt, &pol, sizeof(pol)) == -1)
+		return (-1);
+	pol.dir = XFRM_POLICY_OUT;
+	return (setsockopt(fd, level, opt, &pol, sizeof(pol)));
+}
+
+/*
  * The UDP sockets of IKE, bound here (port 500 needs root) and passed
  * to the ikev2 process, which never opens a socket itself.  A port that
  * cannot be bound is logged and left out.
@@ -576,6 +604,10 @@ parent_ike_sockets(void)
 				close(fd);
 				continue;
 			}
+			if (sock_bypass(fd, afs[i]) == -1)
+				log_warn("IKE socket %s port %d: no IPsec "
+				    "bypass", afs[i] == AF_INET ? "inet" :
+				    "inet6", ports[j]);
 			is.is_af = afs[i];
 			is.is_port = ports[j];
 			len = ike_socket_encode(&is, buf, sizeof(buf));

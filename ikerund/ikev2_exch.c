@@ -379,7 +379,9 @@ child_policy(struct ikesa *ik, int dir, int add)
 	kp.kp_reqid = cs->cs_reqid;
 	kp.kp_priority = 1000;
 	kp.kp_sel = dir == KDIR_OUT ? cs->cs_sel_out : cs->cs_sel_in;
-	if (dir == KDIR_OUT) {
+	if (cs->cs_mode == KMODE_TRANSPORT)
+		;	/* no tunnel endpoints */
+	else if (dir == KDIR_OUT) {
 		ss_kaddr(&ik->ik_local, &kp.kp_tsrc);
 		ss_kaddr(&ik->ik_peer, &kp.kp_tdst);
 	} else {
@@ -769,6 +771,22 @@ ikesa_find(uint64_t ispi, uint64_t rspi, const struct sockaddr_storage *peer)
 		if (be64(ik->ik_spir) == rspi || (ik->ik_initiator &&
 		    ik->ik_state == IKS_INIT_SENT))
 			return (ik);
+	}
+	return (NULL);
+}
+
+static struct ikesa *
+ikesa_find_initiating(uint64_t ispi, const struct sockaddr_storage *peer)
+{
+	struct sa	*sa;
+	struct ikesa	*ik;
+
+	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
+		if ((ik = sa->sa_ike) == NULL || !ik->ik_initiator ||
+		    ik->ik_state != IKS_INIT_SENT ||
+		    be64(ik->ik_spii) != ispi || !ss_equal(&ik->ik_peer, peer))
+			continue;
+		return (ik);
 	}
 	return (NULL);
 }
@@ -1914,6 +1932,19 @@ auth_send(struct ikesa *ik)
 	send_request(ik, msg, n);
 }
 
+static int
+policy_has_group(const struct policy *pol, uint16_t g)
+{
+	size_t	 i, k;
+
+	for (i = 0; i < pol->pol_nikeprops; i++)
+		for (k = 0; k < pol->pol_ikeprops[i].pr_nxf; k++)
+			if (pol->pol_ikeprops[i].pr_xf[k].xf_type == XF_DH &&
+			    pol->pol_ikeprops[i].pr_xf[k].xf_id == g)
+				return (1);
+	return (0);
+}
+
 static void
 init_answer(struct ikesa *ik, struct ike_msg *m, const uint8_t *raw,
     size_t rawlen)
@@ -1932,8 +1963,7 @@ init_answer(struct ikesa *ik, struct ike_msg *m, const uint8_t *raw,
 	    n->n_data.d_len == 2) {
 		g = n->n_data.d_ptr[0] << 8 | n->n_data.d_ptr[1];
 		if (g == ik->ik_group || !dh_supported(g) ||
-		    prop_select(pol->pol_ikeprops, pol->pol_nikeprops,
-		    &(struct pld_sa){ 0 }, PROTO_IKE, 0, &sel) == 0) {
+		    !policy_has_group(pol, g)) {
 			ikesa_kill(ik, 0, "peer %s asks for DH group %u", a,
 			    g);
 			return;
@@ -2331,7 +2361,12 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 		init_respond(sock, m, copy, len, local, peer);
 		goto out;
 	}
-	if ((ik = ikesa_find(h->h_ispi, h->h_rspi, peer)) == NULL) {
+	if (h->h_exchange == IKEV2_EXCH_IKE_SA_INIT && resp)
+		/* the responder's SPI may be zero (INVALID_KE_PAYLOAD) */
+		ik = ikesa_find_initiating(h->h_ispi, peer);
+	else
+		ik = ikesa_find(h->h_ispi, h->h_rspi, peer);
+	if (ik == NULL) {
 		log_debug("peer %s: %s for no SA we know, dropped", a,
 		    pld_exchange_name(h->h_exchange));
 		ex.ctr.ic_dropped++;

@@ -9,6 +9,9 @@
 #   resp-gcm/...    ikerund responder, strongSwan initiator, AES-GCM-16-128,
 #                   Curve25519: aead rfc4106(gcm(aes)) in the kernel
 #   resp-cbc/...    AES-CBC-256 + HMAC-SHA2-256 (auth-trunc ... 128), ECP-256
+#   invalid-ke/...  INVALID_KE_PAYLOAD as responder and as initiator
+#   transport/...   ESP transport mode between the two hosts
+#   malformed/...   garbage datagrams: dropped, counted, daemon alive
 #   badpsk/...      a wrong PSK: fails on both sides, reason in both logs
 #   noprop/...      no common proposal: NO_PROPOSAL_CHOSEN on both sides
 #   init/...        ikerund initiator ("active"), strongSwan responder
@@ -271,6 +274,98 @@ fi
 save_logs $n
 stop_all
 check_clean $n/clean-left left
+fi
+
+# --- INVALID_KE_PAYLOAD both ways, transport mode, malformed datagrams ----------
+# invalid-ke/responder: strongSwan sends a KE for ECP-256 first, ikerund
+# wants Curve25519 only; invalid-ke/initiator: ikerund sends ECP-256 first,
+# strongSwan wants Curve25519.  transport/...: host to host, ESP transport
+# mode.  malformed/...: garbage to port 500 is dropped and counted.
+n=invalid-ke
+if want $n; then
+step $n
+ikerund_conf $n passive left "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+    "enc aes-128-gcm"
+swan_conf $n aes128gcm16-prfsha256-ecp256-x25519 aes128gcm16
+if ns_start_ikerund left "$W/$n.bin" && ns_start_charon right "$W/$n.swan" &&
+    ns_swanctl right --initiate --child lan --timeout 20 >"$W/$n.initiate" 2>&1 &&
+    grep -q "INVALID_KE_PAYLOAD" "$(ns_dir left ikerund)/ikerund.out"; then
+	ok $n/responder
+else
+	nok $n/responder "$(logs)"
+fi
+save_logs $n-r
+stop_all
+check_clean $n/clean-left left
+ikerund_conf $n-2 active left "enc aes-128-gcm prf hmac-sha2-256 group ecp256 group curve25519" \
+    "enc aes-128-gcm"
+swan_conf $n-2 aes128gcm16-prfsha256-x25519 aes128gcm16
+if ns_start_charon right "$W/$n-2.swan" && ns_start_ikerund left "$W/$n-2.bin" &&
+    ns_wait 20 bash -c "ip netns exec $NS_LEFT ip xfrm state | grep -q rfc4106" &&
+    grep -q "wants DH group 31" "$(ns_dir left ikerund)/ikerund.out"; then
+	ok $n/initiator
+else
+	nok $n/initiator "$(logs)"
+fi
+save_logs $n-i
+stop_all
+check_clean $n/clean-left-2 left
+fi
+
+n=transport
+if want $n; then
+step $n
+printf '%s\n' "ikev2 \"host\" passive transport esp from $LEFT_ADDR to $RIGHT_ADDR \\" \
+    "	local $LEFT_ADDR peer $RIGHT_ADDR \\" \
+    "	ikesa enc aes-256-gcm prf hmac-sha2-256 group curve25519 \\" \
+    "	childsa enc aes-256-gcm \\" \
+    "	srcid left.example dstid right.example psk \"$PSK\"" >"$W/$n.conf"
+chmod 0600 "$W/$n.conf"
+"$BUILD/ikecc" -f "$W/$n.conf" -o "$W/$n.bin" 2>/dev/null
+swan_conf $n aes256gcm16-prfsha256-x25519 aes256gcm16
+sed -i -e 's/mode = tunnel/mode = transport/' \
+    -e "s|local_ts = $RIGHT_NET|local_ts = $RIGHT_ADDR|" \
+    -e "s|remote_ts = $LEFT_NET|remote_ts = $LEFT_ADDR|" "$W/$n.swan"
+if ns_start_ikerund left "$W/$n.bin" && ns_start_charon right "$W/$n.swan" &&
+    ns_swanctl right --initiate --child lan --timeout 20 >"$W/$n.initiate" 2>&1; then
+	ok $n/initiate
+	ns_exec left ip xfrm state | grep -q "mode transport" &&
+	    ok $n/xfrm-mode || nok $n/xfrm-mode "$(ns_exec left ip xfrm state | tr '\n' '|')"
+	before=$(esp_packets)
+	ns_ping right "$RIGHT_ADDR" "$LEFT_ADDR" 3 >"$W/$n.ping" 2>&1 &&
+	    [ "$(esp_packets)" -ge $((before + 3)) ] && ok $n/ping ||
+	    nok $n/ping "$(tr "\n" "|" <"$W/$n.ping") $(ns_exec left ip -s xfrm state | tr "\n" "|")"
+else
+	nok $n/initiate "$(logs)"
+fi
+save_logs $n
+stop_all
+check_clean $n/clean-left left
+fi
+
+n=malformed
+if want $n; then
+step $n
+ikerund_conf $n passive left "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+    "enc aes-128-gcm"
+malformed_count() {
+	ns_ikectl left show stats -j | jq .ike.malformed
+}
+if ns_start_ikerund left "$W/$n.bin"; then
+	ns_exec right bash -c "
+	    printf 'not an IKE message at all, 40 bytes long' >/dev/udp/$LEFT_ADDR/500
+	    head -c 28 /dev/zero >/dev/udp/$LEFT_ADDR/500
+	    printf '01234567\0\0\0\0\0\0\0\0\x21\x20\x22\x08\0\0\0\0\0\0\0\xff' >/dev/udp/$LEFT_ADDR/500"
+	sleep 1
+	c=$(malformed_count)
+	if [ "${c:-0}" -ge 3 ]; then ok $n/counted; else nok $n/counted "malformed: $c"; fi
+	ns_alive left ikerund && ns_ikectl left show stats >/dev/null &&
+	    ok $n/daemon-alive || nok $n/daemon-alive
+else
+	nok $n/start "$(logs)"
+fi
+save_logs $n
+stop_all
 fi
 
 # --- a wrong PSK -------------------------------------------------------------------
