@@ -12,6 +12,9 @@
 #   invalid-ke/...  INVALID_KE_PAYLOAD as responder and as initiator
 #   transport/...   ESP transport mode between the two hosts
 #   malformed/...   garbage datagrams: dropped, counted, daemon alive
+#   resp-gcm256, resp-cbc128, resp-modp: the other algorithms and groups
+#   resp-v6/...     the same over IPv6
+#   */tshark        tshark decodes every IKE message, none malformed
 #   badpsk/...      a wrong PSK: fails on both sides, reason in both logs
 #   noprop/...      no common proposal: NO_PROPOSAL_CHOSEN on both sides
 #   init/...        ikerund initiator ("active"), strongSwan responder
@@ -75,9 +78,13 @@ ikerund_conf() {
 	if [ "$side" = left ]; then
 		lnet=$LEFT_NET rnet=$RIGHT_NET laddr=$LEFT_ADDR raddr=$RIGHT_ADDR
 		lid=left.example rid=right.example
+		[ "${V6:-}" = 1 ] && lnet=$LEFT_NET6 rnet=$RIGHT_NET6 \
+		    laddr=$LEFT_ADDR6 raddr=$RIGHT_ADDR6
 	else
 		lnet=$RIGHT_NET rnet=$LEFT_NET laddr=$RIGHT_ADDR raddr=$LEFT_ADDR
 		lid=right.example rid=left.example
+		[ "${V6:-}" = 1 ] && lnet=$RIGHT_NET6 rnet=$LEFT_NET6 \
+		    laddr=$RIGHT_ADDR6 raddr=$LEFT_ADDR6
 	fi
 	cat >"$W/$name.conf" <<-EOF
 	ikev2 "gw" $mode $extra esp from $lnet to $rnet \\
@@ -94,6 +101,10 @@ ikerund_conf() {
 # strongSwan's config on "right": NAME IKE ESP [PSK] [START]
 swan_conf() {
 	local name=$1 ike=$2 esp=$3 psk=${4:-$PSK} start=${5:-}
+	local RIGHT_ADDR=$RIGHT_ADDR LEFT_ADDR=$LEFT_ADDR
+	local RIGHT_NET=$RIGHT_NET LEFT_NET=$LEFT_NET
+	[ "${V6:-}" = 1 ] && RIGHT_ADDR=$RIGHT_ADDR6 LEFT_ADDR=$LEFT_ADDR6 \
+	    RIGHT_NET=$RIGHT_NET6 LEFT_NET=$LEFT_NET6
 	cat >"$W/$name.swan" <<-EOF
 	connections {
 		gw {
@@ -171,8 +182,11 @@ esp_packets() {
 ping_through() {
 	local before
 	before=$(esp_packets)
-	ns_ping right "$RIGHT_LAN" "$LEFT_LAN" 3 >/dev/null 2>&1 &&
-	    [ "$(esp_packets)" -ge $((before + 3)) ]
+	if [ "${V6:-}" = 1 ]; then
+		ns_ping right "$RIGHT_LAN6" "$LEFT_LAN6" 3 >/dev/null 2>&1
+	else
+		ns_ping right "$RIGHT_LAN" "$LEFT_LAN" 3 >/dev/null 2>&1
+	fi && [ "$(esp_packets)" -ge $((before + 3)) ]
 }
 
 # ONLY="resp-gcm init ...": run just those scenarios
@@ -187,6 +201,7 @@ responder() {
 	ikerund_conf "$n" passive left "$2" "$3" ||
 	    { nok "$n/compile" "$(cat "$W/$n.ikecc")"; return; }
 	swan_conf "$n" "$4" "$5"
+	ns_capture_start right "$W/$n.pcapng" >/dev/null 2>&1
 	if ! ns_start_ikerund left "$W/$n.bin" || ! ns_start_charon right "$W/$n.swan"; then
 		nok "$n/start" "$(logs)"
 		stop_all
@@ -211,7 +226,19 @@ responder() {
 	fi
 	save_logs "$n"
 	stop_all
+	ns_capture_stop right
 	check_clean "$n/clean-left" left
+	# tshark's dissector as an independent judge of the wire format
+	if [ -s "$W/$n.pcapng" ]; then
+		local ike mal
+		ike=$(tshark -n -r "$W/$n.pcapng" -Y isakmp 2>/dev/null | grep -c "IKE_SA_INIT\|IKE_AUTH\|INFORMATIONAL")
+		mal=$(tshark -n -r "$W/$n.pcapng" -Y "_ws.malformed || _ws.expert.severity >= error" 2>/dev/null | wc -l)
+		if [ "$ike" -ge 5 ] && [ "$mal" = 0 ]; then
+			ok "$n/tshark"
+		else
+			nok "$n/tshark" "$ike IKE messages, $mal malformed"
+		fi
+	fi
 }
 
 responder resp-gcm "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
@@ -220,6 +247,19 @@ responder resp-gcm "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
 responder resp-cbc "enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group ecp256" \
     "enc aes-256 auth hmac-sha2-256" aes256-sha256-prfsha256-ecp256 \
     aes256-sha256 'auth-trunc hmac(sha256) 0x[0-9a-f]* 128'
+
+responder resp-gcm256 "enc aes-256-gcm prf hmac-sha2-384 group ecp384" \
+    "enc aes-256-gcm" aes256gcm16-prfsha384-ecp384 aes256gcm16 \
+    'aead rfc4106(gcm(aes)) 0x[0-9a-f]\{72\} 128'
+responder resp-cbc128 "enc aes-128 auth hmac-sha2-512 prf hmac-sha2-512 group ecp521" \
+    "enc aes-128 auth hmac-sha2-384" aes128-sha512-prfsha512-ecp521 \
+    aes128-sha384 'auth-trunc hmac(sha384) 0x[0-9a-f]* 192'
+responder resp-modp "enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group modp2048" \
+    "enc aes-256 auth hmac-sha2-512" aes256-sha256-prfsha256-modp2048 \
+    aes256-sha512 'auth-trunc hmac(sha512) 0x[0-9a-f]* 256'
+V6=1 responder resp-v6 "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+    "enc aes-128-gcm" aes128gcm16-prfsha256-x25519 aes128gcm16 \
+    'aead rfc4106(gcm(aes))'
 
 # --- reload under a running ping ------------------------------------------------
 # reload/kept-*: a load that keeps the policy keeps the SA, and a ping
