@@ -1386,6 +1386,32 @@ child_selectors(struct childsa *cs, const struct pld_tsel *local,
 
 /* --- CHILD SA ------------------------------------------------------------ */
 
+/*
+ * A new IKE SA with a peer replaces the older ones of the same policy
+ * with that peer (a restarted peer, or both sides initiating): they are
+ * deleted, with a Delete, before the new CHILD SA's kernel state goes in
+ * (the parent carries out requests in order).
+ */
+static void
+ikesa_replace_older(struct ikesa *ik)
+{
+	struct sa	*sa;
+	struct ikesa	*o;
+
+	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
+		/* only in the same direction: both sides initiating
+		   at once must not delete each other's choice */
+		if ((o = sa->sa_ike) == NULL || o == ik ||
+		    o->ik_state != IKS_ESTABLISHED ||
+		    o->ik_initiator != ik->ik_initiator ||
+		    !ss_equal(&o->ik_peer, &ik->ik_peer) ||
+		    strcmp(sa->sa_policy_name, ik->ik_sa->sa_policy_name) != 0)
+			continue;
+		ikesa_kill(o, 1, "replaced by sa %llu",
+		    (unsigned long long)ik->ik_sa->sa_id);
+	}
+}
+
 /* Keys and kernel state of the negotiated CHILD SA (proposal cp). */
 static int
 child_make(struct ikesa *ik, const struct pld_prop *cp)
@@ -1405,6 +1431,7 @@ child_make(struct ikesa *ik, const struct pld_prop *cp)
 		    (unsigned long long)sa->sa_id, crypto_errstr());
 		return (-1);
 	}
+	ikesa_replace_older(ik);
 	cs->cs_reqid = KERNEL_REQID_MIN + (++ex.nextreqid % 0xffff);
 	child_install(ik, &ck);
 	child_keys_clear(&ck);

@@ -15,6 +15,7 @@
 #   resp-gcm256, resp-cbc128, resp-modp: the other algorithms and groups
 #   resp-v6/...     the same over IPv6
 #   */tshark        tshark decodes every IKE message, none malformed
+#   replace/...     a peer restarts without Delete: the new SA replaces the old
 #   badpsk/...      a wrong PSK: fails on both sides, reason in both logs
 #   noprop/...      no common proposal: NO_PROPOSAL_CHOSEN on both sides
 #   init/...        ikerund initiator ("active"), strongSwan responder
@@ -406,6 +407,40 @@ else
 fi
 save_logs $n
 stop_all
+fi
+
+# --- a peer that restarts -----------------------------------------------------
+# replace/...: strongSwan is killed (no Delete), restarts and initiates
+# again: ikerund's new IKE SA replaces the old one, kernel state included.
+n=replace
+if want $n; then
+step $n
+ikerund_conf $n passive left "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+    "enc aes-128-gcm"
+swan_conf $n aes128gcm16-prfsha256-x25519 aes128gcm16
+if ns_start_ikerund left "$W/$n.bin" && ns_start_charon right "$W/$n.swan" &&
+    ns_swanctl right --initiate --child lan --timeout 20 >/dev/null 2>&1; then
+	kill -9 "$(cat "$(ns_dir right charon)/pid")" 2>/dev/null
+	sleep 0.5
+	ns_exec right ip xfrm state flush
+	ns_exec right ip xfrm policy flush
+	if ns_start_charon right "$W/$n.swan" &&
+	    ns_swanctl right --initiate --child lan --timeout 20 >/dev/null 2>&1; then
+		sleep 1
+		if ping_through; then ok $n/ping; else nok $n/ping "$(logs)"; fi
+		[ "$(ns_exec left ip xfrm state | grep -c '^src')" = 2 ] &&
+		    ok $n/one-pair-of-sas || nok $n/one-pair-of-sas "$(ns_exec left ip xfrm state | grep -c '^src') SAs"
+		[ "$(ns_ikectl left show sa -j | jq '.sas | length')" = 1 ] &&
+		    ok $n/one-ike-sa || nok $n/one-ike-sa "$(ns_ikectl left show sa)"
+	else
+		nok $n/restart "$(logs)"
+	fi
+else
+	nok $n/start "$(logs)"
+fi
+save_logs $n
+stop_all
+check_clean $n/clean-left left
 fi
 
 # --- a wrong PSK -------------------------------------------------------------------
