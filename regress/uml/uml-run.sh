@@ -95,9 +95,12 @@ esac
 chmod 0755 "$job"
 mkdir "$job/mem" "$job/uml"
 : >"$job/out.log"
-# The guest has its own /tmp, /var/tmp and /run: a script from there is
-# copied into the job directory (it then cannot source its neighbours).
+# The guest has its own /tmp, /var/tmp and /run; uml-init.sh mounts the
+# checkout and the build directory again when they are there, but any
+# other script from there is copied into the job directory (it then
+# cannot source its neighbours).
 case $script in
+"$TOP"/*|"$BUILD"/*) ;;
 /tmp/*|/var/tmp/*|/run/*|/dev/shm/*)
 	cp "$script" "$job/script.sh" || exit 1
 	script=$job/script.sh ;;
