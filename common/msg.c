@@ -317,3 +317,29 @@ ike_counters_encode(const struct ike_counters *m, uint8_t *buf, size_t size)
 		put_u64(&w, v[i]);
 	return (wcur_done(&w));
 }
+
+int
+ctl_lookup_decode(const uint8_t *buf, size_t len, struct ctl_lookup *m)
+{
+	struct cur	 c = { buf, len };
+
+	memset(m, 0, sizeof(*m));
+	if (get_u32(&c, &m->cl_af) == -1 ||
+	    (m->cl_af != AF_INET && m->cl_af != AF_INET6) ||
+	    get_bytes(&c, m->cl_src, 16) == -1 ||
+	    get_bytes(&c, m->cl_dst, 16) == -1)
+		return (-1);
+	return (end(&c));
+}
+
+size_t
+ctl_lookup_encode(const struct ctl_lookup *m, uint8_t *buf, size_t size)
+{
+	struct wcur	 w;
+
+	wcur_init(&w, buf, size);
+	put_u32(&w, m->cl_af);
+	put_bytes(&w, m->cl_src, 16);
+	put_bytes(&w, m->cl_dst, 16);
+	return (wcur_done(&w));
+}

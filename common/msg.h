@@ -44,6 +44,7 @@ enum msg_type {
 	MSG_CTL_SHOW,		/* ctl_show */
 	MSG_CTL_RESET,		/* ctl_reset */
 	MSG_CTL_MODE,		/* ctl_mode */
+	MSG_CTL_LOOKUP,		/* ctl_lookup */
 	/* parent -> ikectl */
 	MSG_CTL_DATA = 32,	/* output text, any bytes */
 	MSG_CTL_END,		/* ctl_end: status and message */
@@ -61,6 +62,7 @@ enum msg_type {
 	MSG_CHILD_READY,	/* empty: child is sandboxed and running */
 	MSG_IKE_SOCKET,		/* fd: a bound UDP socket; ike_socket */
 	MSG_IKE_COUNTERS,	/* ikev2 -> parent: ike_counters */
+	MSG_CHILD_LOOKUP,	/* ctl_lookup: parent asks ikev2 */
 	MSG_TYPE_MAX,
 	/* ikev2 <-> parent: kernel requests (ikerund/kernel.h KMSG_*) */
 	MSG_KERNEL_SA_ADD = 128,
@@ -107,6 +109,13 @@ enum ctl_mode_what { MODE_ACTIVE = 1, MODE_PASSIVE, MODE_COUPLE,
 
 struct ctl_mode {
 	uint32_t	 cm_mode;
+};
+
+/* "ikectl lookup SRC DST": which policy and SA that traffic would use */
+struct ctl_lookup {
+	uint32_t	 cl_af;		/* AF_INET, AF_INET6 */
+	uint8_t		 cl_src[16];	/* network order, IPv4 in [0..3] */
+	uint8_t		 cl_dst[16];
 };
 
 #define CTL_MSG_MAX	1024
@@ -189,6 +198,8 @@ int	 gen_result_decode(const uint8_t *, size_t, struct gen_result *);
 size_t	 gen_result_encode(const struct gen_result *, uint8_t *, size_t);
 int	 gen_id_decode(const uint8_t *, size_t, struct gen_id *);
 size_t	 gen_id_encode(const struct gen_id *, uint8_t *, size_t);
+int	 ctl_lookup_decode(const uint8_t *, size_t, struct ctl_lookup *);
+size_t	 ctl_lookup_encode(const struct ctl_lookup *, uint8_t *, size_t);
 int	 ike_socket_decode(const uint8_t *, size_t, struct ike_socket *);
 size_t	 ike_socket_encode(const struct ike_socket *, uint8_t *, size_t);
 int	 ike_counters_decode(const uint8_t *, size_t, struct ike_counters *);

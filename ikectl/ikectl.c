@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,8 +29,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: ikectl [-j] [-s socket] command [arg ...]\n"
 	    "commands: load [-n] file|-, reload, show policy|stats|sa [-j],\n"
-	    "          reset all|sa|policy|id ID, active, passive, couple, "
-	    "decouple\n");
+	    "          reset all|sa|policy|id ID, lookup src dst, active, "
+	    "passive,\n          couple, decouple\n");
 	exit(1);
 }
 
@@ -260,6 +262,28 @@ cmd_reset(int argc, char *argv[])
 }
 
 static int
+cmd_lookup(const char *src, const char *dst)
+{
+	struct ctl_lookup	 cl;
+	uint8_t			 buf[sizeof(cl) + 16];
+
+	memset(&cl, 0, sizeof(cl));
+	if (inet_pton(AF_INET, src, cl.cl_src) == 1 &&
+	    inet_pton(AF_INET, dst, cl.cl_dst) == 1)
+		cl.cl_af = AF_INET;
+	else if (inet_pton(AF_INET6, src, cl.cl_src) == 1 &&
+	    inet_pton(AF_INET6, dst, cl.cl_dst) == 1)
+		cl.cl_af = AF_INET6;
+	else {
+		fprintf(stderr, "ikectl: lookup: two addresses of one family "
+		    "expected\n");
+		return (1);
+	}
+	return (request(MSG_CTL_LOOKUP, buf, ctl_lookup_encode(&cl, buf,
+	    sizeof(buf)), -1, NULL, 0));
+}
+
+static int
 cmd_mode(uint32_t mode)
 {
 	struct ctl_mode	 cm = { mode };
@@ -311,6 +335,8 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(argv[0], "reset") == 0)
 		return (cmd_reset(argc - 1, argv + 1));
+	if (strcmp(argv[0], "lookup") == 0 && argc == 3)
+		return (cmd_lookup(argv[1], argv[2]));
 	if (argc == 1) {
 		if (strcmp(argv[0], "active") == 0)
 			return (cmd_mode(MODE_ACTIVE));

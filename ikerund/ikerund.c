@@ -930,6 +930,18 @@ parent_dispatch_control(struct ctl_client *cc, struct msg *m)
 		}
 		relay_new(cc, id, MSG_CHILD_RESET, m->m_data, m->m_hdr.mh_len);
 		break;
+	case MSG_CTL_LOOKUP: {
+		struct ctl_lookup	 lk;
+
+		if (ctl_lookup_decode(m->m_data, m->m_hdr.mh_len, &lk) == -1) {
+			env.st_malformed++;
+			control_reply_end(cc, id, 1, "malformed lookup request");
+			return;
+		}
+		relay_new(cc, id, MSG_CHILD_LOOKUP, m->m_data,
+		    m->m_hdr.mh_len);
+		break;
+	}
 	case MSG_CTL_MODE:
 		if (ctl_mode_decode(m->m_data, m->m_hdr.mh_len, &cm) == -1) {
 			env.st_malformed++;

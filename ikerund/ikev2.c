@@ -196,6 +196,35 @@ ikev2_reset(struct msg *m)
 	msgconn_send(ikev2.parent, MSG_CHILD_END, m->m_hdr.mh_id, buf, len, -1);
 }
 
+/* "ikectl lookup SRC DST" */
+static void
+ikev2_lookup_msg(struct msg *m)
+{
+	struct ctl_lookup	 cl;
+	struct ctl_end		 ce;
+	uint8_t			 buf[sizeof(ce) + 16];
+	char			*text = NULL;
+	size_t			 len = 0, off, n;
+	FILE			*fp;
+
+	if (ctl_lookup_decode(m->m_data, m->m_hdr.mh_len, &cl) == -1)
+		fatalx("malformed lookup message from parent");
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		fatal("open_memstream");
+	ikev2_lookup(&cl, fp);
+	fclose(fp);
+	for (off = 0; off < len; off += n) {
+		n = len - off > MSG_MAX_PAYLOAD ? MSG_MAX_PAYLOAD : len - off;
+		msgconn_send(ikev2.parent, MSG_CHILD_DATA, m->m_hdr.mh_id,
+		    text + off, n, -1);
+	}
+	free(text);
+	memset(&ce, 0, sizeof(ce));
+	len = ctl_end_encode(&ce, buf, sizeof(buf));
+	msgconn_send(ikev2.parent, MSG_CHILD_END, m->m_hdr.mh_id, buf, len,
+	    -1);
+}
+
 static void
 ikev2_mode(struct msg *m)
 {
@@ -247,6 +276,9 @@ ikev2_dispatch(struct msgconn *mc, struct msg *m, void *arg)
 		break;
 	case MSG_CHILD_MODE:
 		ikev2_mode(m);
+		break;
+	case MSG_CHILD_LOOKUP:
+		ikev2_lookup_msg(m);
 		break;
 	case MSG_IKE_SOCKET:
 		ikev2_socket_add(m);

@@ -2481,6 +2481,88 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 	counters_changed();
 }
 
+/* --- ikectl lookup ------------------------------------------------------- */
+
+/*
+ * Which policy and SA traffic from src to dst would use, and why each
+ * other policy does not: the first flow that covers the pair, in either
+ * direction, in policy order (the last match without "quick", as IKE
+ * SAs are chosen).
+ */
+void
+ikev2_lookup(const struct ctl_lookup *cl, FILE *fp)
+{
+	const struct policy_set	*ps = ex.gen->g_ps;
+	const struct policy	*p, *best = NULL;
+	const struct pol_flow	*f;
+	const struct sa		*sa;
+	char			 s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	size_t			 i, j;
+	int			 af = cl->cl_af, dir, bestdir = 0;
+
+	inet_ntop(af, cl->cl_src, s, sizeof(s));
+	inet_ntop(af, cl->cl_dst, d, sizeof(d));
+	if (ps == NULL || ps->ps_npolicies == 0) {
+		fprintf(fp, "no policy loaded: %s to %s passes in clear\n",
+		    s, d);
+		return;
+	}
+	for (i = 0; i < ps->ps_npolicies; i++) {
+		p = &ps->ps_policies[i];
+		dir = 0;
+		if (p->pol_af != POL_AF_NONE && p->pol_af != pol_af(af)) {
+			fprintf(fp, "policy \"%s\": no: it is for %s only\n",
+			    p->pol_name, p->pol_af == POL_AF_INET ? "inet" :
+			    "inet6");
+			continue;
+		}
+		for (j = 0; j < p->pol_nflows && dir == 0; j++) {
+			f = &p->pol_flows[j];
+			if (host_match(&f->fl_src, af, cl->cl_src) &&
+			    host_match(&f->fl_dst, af, cl->cl_dst))
+				dir = 1;	/* outbound */
+			else if (host_match(&f->fl_src, af, cl->cl_dst) &&
+			    host_match(&f->fl_dst, af, cl->cl_src))
+				dir = 2;	/* inbound */
+		}
+		if (dir == 0) {
+			fprintf(fp, "policy \"%s\": no: none of its %zu "
+			    "flow%s covers %s to %s\n", p->pol_name,
+			    p->pol_nflows, p->pol_nflows == 1 ? "" : "s", s, d);
+			continue;
+		}
+		fprintf(fp, "policy \"%s\": matches (flow %zu, %s)%s\n",
+		    p->pol_name, j, dir == 1 ? "outbound" : "inbound",
+		    best != NULL && best->pol_match == MATCH_QUICK ?
+		    ", but a quick policy matched first" : "");
+		if (best == NULL || best->pol_match != MATCH_QUICK) {
+			best = p;
+			bestdir = dir;
+		}
+	}
+	if (best == NULL) {
+		fprintf(fp, "=> no policy: %s to %s passes in clear\n", s, d);
+		return;
+	}
+	fprintf(fp, "=> policy \"%s\" (%s)", best->pol_name,
+	    bestdir == 1 ? "outbound" : "inbound");
+	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
+		if (strcmp(sa->sa_policy_name, best->pol_name) != 0 ||
+		    sa->sa_ike == NULL ||
+		    sa->sa_ike->ik_state != IKS_ESTABLISHED)
+			continue;
+		fprintf(fp, ", sa %llu with %s", (unsigned long long)sa->sa_id,
+		    sa->sa_peer);
+		if (sa->sa_child_algs[0] != '\0')
+			fprintf(fp, ", %s spi 0x%08x\n", sa->sa_child_algs,
+			    bestdir == 1 ? sa->sa_spi_out : sa->sa_spi_in);
+		else
+			fprintf(fp, ", no CHILD SA\n");
+		return;
+	}
+	fprintf(fp, ", no SA up\n");
+}
+
 /* --- setup and shutdown -------------------------------------------------- */
 
 void

@@ -25,7 +25,8 @@
 #   self/...        ikerund to ikerund
 #   delete/...      Deletes both ways: strongSwan's terminate, ikectl reset
 #   reload/...      a load keeps a live SA (a ping across it loses nothing);
-#                   a load without its policy deletes it, Delete to the peer
+#                   a load without its policy deletes it, Delete to the peer;
+#                   ikectl lookup names the policy and SA, and why not others
 # Prints "ok NAME" / "not ok NAME reason"; exits 0 (regress/run.sh).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -288,6 +289,13 @@ if ns_start_ikerund left "$W/$n.bin" && ns_start_charon right "$W/$n.swan" &&
 	ns_ikectl left load "$W/$n-2.bin" >"$W/$n.load" 2>&1 &&
 	    grep -q "SAs: 1 kept" "$W/$n.load" && ok reload/kept-sa ||
 	    nok reload/kept-sa "$(tr '\n' '|' <"$W/$n.load")"
+	ns_ikectl left lookup "$LEFT_LAN" "$RIGHT_LAN" >"$W/$n.lookup" 2>&1
+	if grep -q '^=> policy "gw" (outbound), sa 1 with 192.0.2.20, esp aes-128-gcm spi 0x' "$W/$n.lookup" &&
+	    grep -q '^policy "other": no: none of its 1 flow covers' "$W/$n.lookup"; then
+		ok reload/lookup
+	else
+		nok reload/lookup "$(tr '\n' '|' <"$W/$n.lookup")"
+	fi
 	wait $ppid
 	if grep -q " 0% packet loss" "$W/$n.ping" &&
 	    [ "$(esp_packets)" -ge $((before + 40)) ]; then
