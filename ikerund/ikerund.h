@@ -131,6 +131,7 @@ void	 ikev2_kernel_msg(struct msg *);
 void	 ikev2_sa_destroy(struct sa *, int);
 void	 ikev2_initiate_active(int);
 void	 ikev2_generation_changed(void);
+void	 ikev2_set_decouple(int);
 void	 ikev2_lookup(const struct ctl_lookup *, FILE *);
 void	 ikev2_shutdown(void);
 void	 ikev2_counters_refresh(void (*)(void *), void *);

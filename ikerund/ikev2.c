@@ -113,6 +113,9 @@ ikev2_commit(struct msg *m)
 	len = gen_id_encode(&gi, buf, sizeof(buf));
 	msgconn_send(ikev2.parent, MSG_GEN_COMMITTED, m->m_hdr.mh_id, buf,
 	    len, -1);
+	if (!(ikev2.mode_set & 2))
+		ikev2_set_decouple((ikev2.cur.g_ps->ps_globals.gl_flags &
+		    GL_DECOUPLE) != 0);
 	ikev2_initiate_active(ikev2_passive());
 }
 
@@ -245,10 +248,12 @@ ikev2_mode(struct msg *m)
 	case MODE_COUPLE:
 		ikev2.decouple = 0;
 		ikev2.mode_set |= 2;
+		ikev2_set_decouple(0);
 		break;
 	case MODE_DECOUPLE:
 		ikev2.decouple = 1;
 		ikev2.mode_set |= 2;
+		ikev2_set_decouple(1);
 		break;
 	}
 }

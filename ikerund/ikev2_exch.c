@@ -58,6 +58,7 @@ struct childsa {
 	uint32_t	 cs_spi_in;	/* ours */
 	uint32_t	 cs_spi_out;	/* the peer's */
 	uint32_t	 cs_reqid;
+	int		 cs_flows;	/* its policies are in the kernel */
 	struct kernel_sel cs_sel_out;	/* local TS to peer TS */
 	struct kernel_sel cs_sel_in;
 };
@@ -108,6 +109,7 @@ static struct {
 	uint32_t		 nextreqid;
 	uint32_t		 nextkid;	/* kernel request ids */
 	struct ike_counters	 ctr;
+	int			 decouple;	/* SAs without their flows */
 	/* byte counts for "show sa" */
 	size_t			 q_pending;
 	void			 (*q_done)(void *);
@@ -415,17 +417,41 @@ child_sa_del(struct ikesa *ik, int in)
 	    kernel_said_encode(&id, buf, sizeof(buf)));
 }
 
+/* The CHILD SA's flows (policies out, in and fwd) in or out of the kernel. */
+static void
+child_flows(struct ikesa *ik, int add)
+{
+	if (ik->ik_child.cs_flows == add)
+		return;
+	child_policy(ik, KDIR_OUT, add);
+	child_policy(ik, KDIR_IN, add);
+	if (ik->ik_child.cs_mode == KMODE_TUNNEL)
+		child_policy(ik, KDIR_FWD, add);
+	ik->ik_child.cs_flows = add;
+}
+
 static void
 child_install(struct ikesa *ik, const struct child_keys *ck)
 {
 	child_sa_add(ik, 1, ck);
 	child_sa_add(ik, 0, ck);
-	child_policy(ik, KDIR_OUT, 1);
-	child_policy(ik, KDIR_IN, 1);
-	if (ik->ik_child.cs_mode == KMODE_TUNNEL)
-		child_policy(ik, KDIR_FWD, 1);
+	/* "set decouple": the SAs only, as OpenIKED */
+	if (!ex.decouple)
+		child_flows(ik, 1);
 	ik->ik_child.cs_installed = 1;
 	ex.ctr.ic_child_sas++;
+}
+
+/* "ikectl couple|decouple": every CHILD SA's flows follow. */
+void
+ikev2_set_decouple(int decouple)
+{
+	struct sa	*sa;
+
+	ex.decouple = decouple;
+	TAILQ_FOREACH(sa, ex.sas, sa_entry)
+		if (sa->sa_ike != NULL && sa->sa_ike->ik_child.cs_installed)
+			child_flows(sa->sa_ike, !decouple);
 }
 
 static void
@@ -433,10 +459,7 @@ child_remove(struct ikesa *ik)
 {
 	if (!ik->ik_child.cs_installed)
 		return;
-	child_policy(ik, KDIR_OUT, 0);
-	child_policy(ik, KDIR_IN, 0);
-	if (ik->ik_child.cs_mode == KMODE_TUNNEL)
-		child_policy(ik, KDIR_FWD, 0);
+	child_flows(ik, 0);
 	child_sa_del(ik, 1);
 	child_sa_del(ik, 0);
 	ik->ik_child.cs_installed = 0;

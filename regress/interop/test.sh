@@ -16,6 +16,7 @@
 #   resp-v6/...     the same over IPv6
 #   */tshark        tshark decodes every IKE message, none malformed
 #   replace/...     a peer restarts without Delete: the new SA replaces the old
+#   couple/...      decouple: SAs without flows in the kernel; couple: back
 #   badpsk/...      a wrong PSK: fails on both sides, reason in both logs
 #   noprop/...      no common proposal: NO_PROPOSAL_CHOSEN on both sides
 #   init/...        ikerund initiator ("active"), strongSwan responder
@@ -442,6 +443,39 @@ if ns_start_ikerund left "$W/$n.bin" && ns_start_charon right "$W/$n.swan" &&
 		    ok $n/one-ike-sa || nok $n/one-ike-sa "$(ns_ikectl left show sa)"
 	else
 		nok $n/restart "$(logs)"
+	fi
+else
+	nok $n/start "$(logs)"
+fi
+save_logs $n
+stop_all
+check_clean $n/clean-left left
+fi
+
+# --- couple / decouple ----------------------------------------------------------
+# couple/...: "ikectl decouple" takes the flows (XFRM policies) out of the
+# kernel and leaves the SAs; "ikectl couple" puts them back.
+n=couple
+if want $n; then
+step $n
+ikerund_conf $n passive left "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+    "enc aes-128-gcm"
+swan_conf $n aes128gcm16-prfsha256-x25519 aes128gcm16
+if ns_start_ikerund left "$W/$n.bin" && ns_start_charon right "$W/$n.swan" &&
+    ns_swanctl right --initiate --child lan --timeout 20 >/dev/null 2>&1; then
+	ns_ikectl left decouple >/dev/null
+	if ns_wait 5 bash -c "[ \$(ip netns exec $NS_LEFT ip xfrm policy | grep -c 'dir [iof][nuw]') = 0 ]" &&
+	    [ "$(ns_exec left ip xfrm state | grep -c '^src')" = 2 ]; then
+		ok $n/decouple-keeps-sas-only
+	else
+		nok $n/decouple-keeps-sas-only "$(ns_xfrm left | tr '\n' '|')"
+	fi
+	ns_ikectl left couple >/dev/null
+	if ns_wait 5 bash -c "[ \$(ip netns exec $NS_LEFT ip xfrm policy | grep -c 'dir [iof][nuw]') = 3 ]" &&
+	    ping_through; then
+		ok $n/couple-restores-flows
+	else
+		nok $n/couple-restores-flows "$(ns_xfrm left | tr '\n' '|')"
 	fi
 else
 	nok $n/start "$(logs)"
