@@ -17,6 +17,8 @@
 #   */tshark        tshark decodes every IKE message, none malformed
 #   replace/...     a peer restarts without Delete: the new SA replaces the old
 #   couple/...      decouple: SAs without flows in the kernel; couple: back
+#   retransmit/...  a slow path: retransmissions with backoff, duplicate
+#                   requests answered from the cached response
 #   badpsk/...      a wrong PSK: fails on both sides, reason in both logs
 #   noprop/...      no common proposal: NO_PROPOSAL_CHOSEN on both sides
 #   init/...        ikerund initiator ("active"), strongSwan responder
@@ -480,6 +482,41 @@ if ns_start_ikerund left "$W/$n.bin" && ns_start_charon right "$W/$n.swan" &&
 else
 	nok $n/start "$(logs)"
 fi
+save_logs $n
+stop_all
+check_clean $n/clean-left left
+fi
+
+# --- retransmission and duplicate requests ---------------------------------------
+# retransmit/...: ikerund to ikerund with every packet from the responder
+# delayed 3 s (netem on its veth): the initiator retransmits (backoff from
+# 2 s), the responder answers the duplicates from its cached responses,
+# and the SA still comes up.
+n=retransmit
+if want $n; then
+step $n
+ike="enc aes-256-gcm prf hmac-sha2-256 group curve25519" child="enc aes-256-gcm"
+ikerund_conf $n-l passive left "$ike" "$child"
+ikerund_conf $n-r active right "$ike" "$child"
+if ! ns_exec left tc qdisc add dev "$NS_IF" root netem delay 3s 2>"$W/$n.tc"; then
+	nok $n/netem "$(cat "$W/$n.tc")"
+elif ns_start_ikerund left "$W/$n-l.bin" && ns_start_ikerund right "$W/$n-r.bin"; then
+	if ns_wait 30 bash -c "ip netns exec $NS_LEFT ip xfrm state | grep -q rfc4106"; then
+		ok $n/established
+	else
+		nok $n/established "$(logs)"
+	fi
+	d=$(ns_ikectl left show stats -j | jq .ike.duplicates_answered)
+	r=$(ns_ikectl right show stats -j | jq .ike.retransmits)
+	[ "${d:-0}" -ge 2 ] && ok $n/duplicates-answered || nok $n/duplicates-answered "$d"
+	[ "${r:-0}" -ge 2 ] && ok $n/retransmits || nok $n/retransmits "$r"
+	ns_exec left tc qdisc del dev "$NS_IF" root
+	sleep 3
+	if ping_through; then ok $n/ping; else nok $n/ping "$(logs)"; fi
+else
+	nok $n/start "$(logs)"
+fi
+ns_exec left tc qdisc del dev "$NS_IF" root 2>/dev/null
 save_logs $n
 stop_all
 check_clean $n/clean-left left
