@@ -979,6 +979,8 @@ prop_has_type(const struct pld_prop *pp, uint8_t type)
  * when acceptable (kegroup 0: none).  The result goes to *out (numbered
  * as the peer's) and *ourdh.  Returns 0, or -1 when nothing fits.
  */
+#define PROP_NO_KE	0xffff	/* prop_select's kegroup in IKE_AUTH */
+
 static int
 prop_select(const struct pol_prop *ours, size_t nours,
     const struct pld_sa *peer, uint8_t proto, uint16_t kegroup,
@@ -1010,6 +1012,14 @@ prop_select(const struct pol_prop *ours, size_t nours,
 			found = 1;
 			for (t = 0; t < nitems(types) && found; t++) {
 				int	 want = 0, have = 0;
+
+				/*
+				 * IKE_AUTH has no key exchange: a CHILD SA's
+				 * group is for its rekeys, and plays no part
+				 * here (RFC 7296 1.2)
+				 */
+				if (types[t] == XF_DH && kegroup == PROP_NO_KE)
+					continue;
 
 				/* the peer's KE group first, if ours */
 				if (types[t] == XF_DH && kegroup != 0)
@@ -1694,8 +1704,8 @@ auth_respond(struct ikesa *ik, struct ike_msg *m)
 	    !PLD_SEEN(m, IKEV2_PLD_TSR))
 		err = IKEV2_N_NO_PROPOSAL_CHOSEN;
 	else if (prop_select(pol->pol_childprops, pol->pol_nchildprops,
-	    &m->m_sa, (pol->pol_flags & POL_F_AH) ? PROTO_AH : PROTO_ESP, 0,
-	    &cp) == -1 || cp.pp_spisize != 4) {
+	    &m->m_sa, (pol->pol_flags & POL_F_AH) ? PROTO_AH : PROTO_ESP,
+	    PROP_NO_KE, &cp) == -1 || cp.pp_spisize != 4) {
 		err = IKEV2_N_NO_PROPOSAL_CHOSEN;
 		ex.ctr.ic_no_proposal++;
 		log_warnx("sa %llu: peer %s: no acceptable CHILD SA proposal "
@@ -2156,7 +2166,8 @@ auth_answer(struct ikesa *ik, struct ike_msg *m, const uint8_t *raw,
 	    !PLD_SEEN(m, IKEV2_PLD_TSR) || m->m_sa.sa_nprops != 1 ||
 	    m->m_tsi.ts_count < 1 || m->m_tsr.ts_count < 1 ||
 	    prop_select(pol->pol_childprops, pol->pol_nchildprops, &m->m_sa,
-	    (pol->pol_flags & POL_F_AH) ? PROTO_AH : PROTO_ESP, 0, &cp) == -1 ||
+	    (pol->pol_flags & POL_F_AH) ? PROTO_AH : PROTO_ESP, PROP_NO_KE,
+	    &cp) == -1 ||
 	    cp.pp_spisize != 4 || child_selectors(cs, &m->m_tsi.ts_sel[0],
 	    &m->m_tsr.ts_sel[0]) == -1) {
 		log_warnx("sa %llu: peer %s: unusable CHILD SA in the answer",

@@ -123,6 +123,10 @@ else
 	echo "(openssl not installed: skipped)"
 fi
 
+heading "a real tunnel: ikerund (this example) against strongSwan, in a UML guest"
+TOP=$top BUILD=$build bash "$top/scripts/demo-tunnel.sh" || {
+	echo "demo: the tunnel did not come up" >&2
+	exit 1
+}
+
 heading "done"
-echo "ikerund loads such blobs with 'ikectl load'; bringing up a real tunnel"
-echo "here comes with the daemon's IKE engine."
