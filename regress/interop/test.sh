@@ -30,6 +30,9 @@
 #   reload/...      a load keeps a live SA (a ping across it loses nothing);
 #                   a load without its policy deletes it, Delete to the peer;
 #                   ikectl lookup names the policy and SA, and why not others
+#   host/...        first, on this machine's kernel: IKE-level ikerund to
+#                   ikerund (no ESP here); HOST_ONLY=1 runs just these,
+#                   SKIP_HOST=1 skips them; ONLY="a b" picks guest scenarios
 # Prints "ok NAME" / "not ok NAME reason"; exits 0 (regress/run.sh).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,12 +43,81 @@ uml=$TOP/regress/uml
 ok() { echo "ok $1"; }
 nok() { echo "not ok $1${2:+ $2}"; }
 
+# --- host side, first: IKE-level tests in namespaces of this kernel -------------
+# host/...: ikerund to ikerund in two private namespaces on the host kernel
+# (no ESP here, so the SAs are refused by the kernel; the IKE exchanges,
+# Deletes, lookup, counters and clean-up are what is checked).  With a
+# sanitizer build (BUILD=build-asan) this is where ASan and UBSan watch:
+# they cannot run inside the UML guest's address space.
+host_tests() (
+	export NS_LEFT=ikrl$$ NS_RIGHT=ikrr$$
+	source "$uml/netns.sh"
+	ns_up >/dev/null 2>&1 || { nok host/netns; exit 0; }
+	W=$NS_RUN/host
+	mkdir -p "$W"
+	for side in l r; do
+		if [ $side = l ]; then
+			set -- passive "$LEFT_NET" "$RIGHT_NET" "$LEFT_ADDR" "$RIGHT_ADDR" left right
+		else
+			set -- active "$RIGHT_NET" "$LEFT_NET" "$RIGHT_ADDR" "$LEFT_ADDR" right left
+		fi
+		printf 'ikev2 "gw" %s esp from %s to %s local %s peer %s ikesa enc aes-128-gcm prf hmac-sha2-256 group curve25519 childsa enc aes-128-gcm srcid %s.example dstid %s.example psk "host-test-psk-0123456789abcdef"\n' \
+		    "$@" >"$W/$side.conf"
+		chmod 0600 "$W/$side.conf"
+		"$BUILD/ikecc" -f "$W/$side.conf" -o "$W/$side.bin" || { nok host/compile; exit 0; }
+	done
+	if ! ns_start_ikerund "$NS_LEFT" "$W/l.bin" >/dev/null 2>&1 ||
+	    ! ns_start_ikerund "$NS_RIGHT" "$W/r.bin" >/dev/null 2>&1; then
+		nok host/start
+		exit 0
+	fi
+	est() { [ "$(ns_ikectl "$1" show sa -j | jq -r '.sas[0].state')" = established ]; }
+	if ns_wait 10 est "$NS_LEFT" && ns_wait 10 est "$NS_RIGHT"; then
+		ok host/established
+	else
+		nok host/established "$(tail -n 5 "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" | tr '\n' '|')"
+	fi
+	ns_ikectl "$NS_LEFT" lookup "$LEFT_LAN" "$RIGHT_LAN" | grep -q '^=> policy "gw" (outbound), sa 1' &&
+	    ok host/lookup || nok host/lookup
+	ns_exec "$NS_RIGHT" bash -c "printf 'not IKE, not IKE, not IKE, not IKE, not' >/dev/udp/$LEFT_ADDR/500
+	    head -c 28 /dev/zero >/dev/udp/$LEFT_ADDR/500"
+	sleep 0.5
+	[ "$(ns_ikectl "$NS_LEFT" show stats -j | jq .ike.malformed)" -ge 2 ] &&
+	    ok host/malformed-counted || nok host/malformed-counted
+	ns_ikectl "$NS_RIGHT" reset sa >/dev/null
+	if ns_wait 5 bash -c "[ \"\$(ip netns exec $NS_LEFT '$BUILD/ikectl' -s '$(ns_dir "$NS_LEFT" ikerund)/ikerund.sock' show sa -j | jq '.sas | length')\" = 0 ]"; then
+		ok host/reset-sends-delete
+	else
+		nok host/reset-sends-delete
+	fi
+	ns_ikectl "$NS_RIGHT" active >/dev/null
+	ns_wait 10 est "$NS_LEFT" && ok host/set-active || nok host/set-active
+	ns_stop "$NS_RIGHT" ikerund
+	if ns_wait 5 bash -c "[ \"\$(ip netns exec $NS_LEFT '$BUILD/ikectl' -s '$(ns_dir "$NS_LEFT" ikerund)/ikerund.sock' show sa -j | jq '.sas | length')\" = 0 ]"; then
+		ok host/shutdown-sends-delete
+	else
+		nok host/shutdown-sends-delete
+	fi
+	ns_stop "$NS_LEFT" ikerund
+	n=$(ns_exec "$NS_LEFT" ip xfrm policy | grep -c 'dir [iof][nuw]')
+	[ "$n" = 0 ] && ok host/no-policy-left || nok host/no-policy-left "$n"
+	if grep -h "AddressSanitizer\|runtime error:" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" \
+	    "$(ns_dir "$NS_RIGHT" ikerund)/ikerund.out" >/dev/null 2>&1; then
+		nok host/sanitizers "$(grep -h -A4 "AddressSanitizer\|runtime error:" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" | head -n 6 | tr '\n' '|')"
+	else
+		ok host/sanitizers
+	fi
+	exit 0
+)
+
 # --- host side: boot the guest, run this script in it -------------------------
 if [ "${1:-}" != --guest ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		nok interop/boot "needs root (regress/uml/uml-run.sh)"
 		exit 0
 	fi
+	[ "${SKIP_HOST:-}" = 1 ] || host_tests
+	[ "${HOST_ONLY:-}" = 1 ] && exit 0
 	if [ ! -x /usr/bin/linux.uml ] || [ ! -x /usr/lib/ipsec/charon ]; then
 		nok interop/boot "no linux.uml or charon (make deps)"
 		exit 0
@@ -55,7 +127,9 @@ if [ "${1:-}" != --guest ]; then
 	done
 	out=$(mktemp) || exit 1
 	trap 'rm -f "$out"' EXIT
-	TOP=$TOP BUILD=$BUILD "$uml/uml-run.sh" ${ONLY:+-e "ONLY=$ONLY"} -m 768M -t "${UML_TIMEOUT:-600}" \
+	TOP=$TOP BUILD=$BUILD "$uml/uml-run.sh" ${ONLY:+-e "ONLY=$ONLY"} \
+	    ${ASAN_OPTIONS:+-e "ASAN_OPTIONS=$ASAN_OPTIONS"} \
+	    ${UBSAN_OPTIONS:+-e "UBSAN_OPTIONS=$UBSAN_OPTIONS"} -m 768M -t "${UML_TIMEOUT:-600}" \
 	    "$here/test.sh" --guest 2>&1 | tee "$out" | grep -v '^netns: ' |
 	    grep -E '^(ok|not ok|#)' || true
 	rc=${PIPESTATUS[0]}
