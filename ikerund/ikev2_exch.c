@@ -59,6 +59,7 @@ struct childsa {
 	uint32_t	 cs_spi_out;	/* the peer's */
 	uint32_t	 cs_reqid;
 	int		 cs_flows;	/* its policies are in the kernel */
+	uint32_t	 cs_kid[2];	/* requests adding the SAs in, out */
 	struct kernel_sel cs_sel_out;	/* local TS to peer TS */
 	struct kernel_sel cs_sel_in;
 };
@@ -119,6 +120,7 @@ static struct {
 } ex;
 
 static void	 ikesa_timer(int, short, void *);
+static void	 send_delete(struct ikesa *, int);
 static void	 ikesa_kill(struct ikesa *, int, const char *, ...)
 		    __attribute__((__format__(printf, 3, 4)));
 
@@ -360,7 +362,7 @@ child_sa_add(struct ikesa *ik, int in, const struct child_keys *ck)
 	memcpy(ks.ksa_enckey, fromini ? ck->ck_ei : ck->ck_er, ck->ck_elen);
 	ks.ksa_authkeylen = ck->ck_alen;
 	memcpy(ks.ksa_authkey, fromini ? ck->ck_ai : ck->ck_ar, ck->ck_alen);
-	kernel_send(MSG_KERNEL_SA_ADD, buf,
+	cs->cs_kid[in ? 0 : 1] = kernel_send(MSG_KERNEL_SA_ADD, buf,
 	    kernel_sa_encode(&ks, buf, sizeof(buf)));
 	explicit_bzero(&ks, sizeof(ks));
 	explicit_bzero(buf, sizeof(buf));
@@ -469,6 +471,29 @@ child_remove(struct ikesa *ik)
 	}
 }
 
+/*
+ * The kernel refused one of a CHILD SA's SAs: without it the flows
+ * would only drop traffic, so the CHILD SA goes, with a Delete.
+ */
+static void
+child_refused(uint32_t kid)
+{
+	struct sa	*sa;
+	struct ikesa	*ik;
+
+	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
+		if ((ik = sa->sa_ike) == NULL || !ik->ik_child.cs_installed ||
+		    (ik->ik_child.cs_kid[0] != kid &&
+		    ik->ik_child.cs_kid[1] != kid))
+			continue;
+		log_warnx("sa %llu: the kernel refused the CHILD SA, "
+		    "deleting it", (unsigned long long)sa->sa_id);
+		send_delete(ik, 0);
+		child_remove(ik);
+		return;
+	}
+}
+
 /* Answers of the parent: results, counters, events. */
 void
 ikev2_kernel_msg(struct msg *m)
@@ -488,6 +513,7 @@ ikev2_kernel_msg(struct msg *m)
 			ex.ctr.ic_kernel_errors++;
 			counters_changed();
 			log_warnx("kernel: %s", kr.kr_msg);
+			child_refused(id);
 		}
 		break;
 	case MSG_KERNEL_SA_COUNTERS:
