@@ -580,10 +580,15 @@ elif ns_start_ikerund left "$W/$n-l.bin" && ns_start_ikerund right "$W/$n-r.bin"
 	else
 		nok $n/established "$(logs)"
 	fi
+	# the initiator sees its IKE_AUTH answer 3 s after the responder
+	# has sent it, and retransmitted meanwhile
+	rest() { [ "$(ns_ikectl right show sa -j | jq -r '.sas[0].state')" = established ]; }
+	ns_wait 15 rest
+	sleep 1
 	d=$(ns_ikectl left show stats -j | jq .ike.duplicates_answered)
 	r=$(ns_ikectl right show stats -j | jq .ike.retransmits)
-	[ "${d:-0}" -ge 2 ] && ok $n/duplicates-answered || nok $n/duplicates-answered "$d"
-	[ "${r:-0}" -ge 2 ] && ok $n/retransmits || nok $n/retransmits "$r"
+	[ "${d:-0}" -ge 1 ] && ok $n/duplicates-answered || nok $n/duplicates-answered "$d"
+	[ "${r:-0}" -ge 1 ] && ok $n/retransmits || nok $n/retransmits "$r"
 	ns_exec left tc qdisc del dev "$NS_IF" root
 	sleep 3
 	if ping_through; then ok $n/ping; else nok $n/ping "$(logs)"; fi
