@@ -42,6 +42,9 @@
 #   ns_ping NS SRC DST [COUNT]   ping from SRC, 1 s deadline per packet
 #   ns_xfrm NS                   ip -s xfrm state and policy
 #   ns_wait SECONDS CMD...       poll CMD every 0.1 s until it succeeds
+#   ns_pids NS                   every process in a namespace
+#   ns_quiet MS SECONDS PID...   wait until the processes have used no CPU
+#                                for MS (NS_QUIET_AT: when they last did)
 #   ns_dir NS NAME               the private directory of a daemon
 #
 # Every daemon gets a private directory $NS_RUN/NS-NAME/ with its
@@ -53,7 +56,8 @@
 # Variables: NS_LEFT NS_RIGHT, the address variables below, TOP BUILD
 # (the project, for ikerund and ikectl), NS_CHARON_PLUGINS,
 # NS_CHARON_LOGLEVEL (default 1), NS_IKED_VERBOSE (default -vv: readiness
-# is read from the debug log), NS_IKED_READY (seconds, default 60).
+# is read from the debug log; when set to less, e.g. empty, iked is ready
+# once it has used no CPU for 1 s), NS_IKED_READY (seconds, default 60).
 
 NS_LEFT=${NS_LEFT:-left}
 NS_RIGHT=${NS_RIGHT:-right}
@@ -145,6 +149,51 @@ ns__kill() {		# one pid: TERM, up to 5 s, KILL
 	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	return 0
+}
+
+ns_pids() {		# ns_pids NS: every process in the namespace
+	ns_check "$1" && ip netns pids "$1"
+}
+
+# ns_cpu PID...: NS_CPU = their utime + stime, in clock ticks.  Shell
+# builtins only, so that polling costs the (single) guest CPU little.
+ns_cpu() {
+	local p f a s=0
+	for p; do
+		read -r f <"/proc/$p/stat" 2>/dev/null || continue
+		f=${f##*) }
+		read -r -a a <<<"$f"
+		s=$((s + a[11] + a[12]))
+	done
+	NS_CPU=$s
+}
+
+# ns_quiet QUIET_MS TIMEOUT_S PID...: wait until the processes have used
+# no CPU for QUIET_MS, polling every 50 ms; NS_QUIET_AT is the time
+# (microseconds, EPOCHREALTIME) at which their CPU time last changed.
+# Returns 1 after TIMEOUT_S seconds.
+ns_quiet() {
+	local q=$(($1 * 1000)) lim last=-1 t fd rc=1
+	lim=$((${EPOCHREALTIME/./} + $2 * 1000000))
+	shift 2
+	rm -f "$NS_RUN/.tick"
+	mkfifo "$NS_RUN/.tick" || return 1
+	exec {fd}<>"$NS_RUN/.tick"	# never written: read -t is a sleep
+	NS_QUIET_AT=${EPOCHREALTIME/./}
+	while :; do
+		ns_cpu "$@"
+		t=${EPOCHREALTIME/./}
+		if [ "$NS_CPU" != "$last" ]; then
+			last=$NS_CPU
+			NS_QUIET_AT=$t
+		fi
+		[ $((t - NS_QUIET_AT)) -ge $q ] && { rc=0; break; }
+		[ "$t" -ge "$lim" ] && break
+		read -r -t 0.05 -u "$fd"
+	done
+	exec {fd}<&-
+	rm -f "$NS_RUN/.tick"
+	return $rc
 }
 
 ns_stop() {		# ns_stop NS NAME
@@ -329,14 +378,21 @@ ns_start_iked() {
 	ns_spawn "$ns" iked unshare -m --propagation private sh -c \
 	    'mount --bind "$1" /etc/iked && exec "$2" -d $5 -f "$3" -s "$4"' \
 	    sh "$d/etc" "$IKED" "$d/iked.conf" "$d/iked.sock" \
-	    "${NS_IKED_VERBOSE:--vv}" || return 1
+	    "${NS_IKED_VERBOSE--vv}" || return 1
 	if ! ns_wait 30 test -S "$d/iked.sock"; then
 		ns_err "iked in $ns: no control socket (see $d/iked.out)"
 		return 1
 	fi
-	if ! ns_wait "${NS_IKED_READY:-60}" ns__iked_ready "$ns" "$d"; then
-		ns_log "iked in $ns: no config_getstatic in its log yet"
-	fi
+	case ${NS_IKED_VERBOSE--vv} in
+	*vv*)
+		if ! ns_wait "${NS_IKED_READY:-60}" ns__iked_ready "$ns" "$d"; then
+			ns_log "iked in $ns: no config_getstatic in its log yet"
+		fi ;;
+	*)	# no debug log to read: wait until iked has used no CPU for 1 s
+		if ! ns_quiet 1000 "${NS_IKED_READY:-60}" $(ns_pids "$ns"); then
+			ns_log "iked in $ns: still busy after ${NS_IKED_READY:-60} s"
+		fi ;;
+	esac
 	ns_alive "$ns" iked ||
 	    { tail -n 5 "$d/iked.out" >&2; ns_err "iked in $ns exited"; }
 }
