@@ -78,8 +78,8 @@ static struct {
 	int			 mode_set;	/* overrides the blob's */
 	int			 exiting;
 	struct kernel		*kernel;	/* XFRM netlink */
-	struct event		*kev;		/* kernel notifications */
-	struct ike_counters	 ikec;		/* the ikev2 process's */
+	struct event		*kev;		/* kernel events */
+	struct ike_counters	 ikec;		/* ikev2's counters */
 	/* statistics */
 	uint64_t		 st_loads;
 	uint64_t		 st_refused;
@@ -935,7 +935,8 @@ parent_dispatch_control(struct ctl_client *cc, struct msg *m)
 
 		if (ctl_lookup_decode(m->m_data, m->m_hdr.mh_len, &lk) == -1) {
 			env.st_malformed++;
-			control_reply_end(cc, id, 1, "malformed lookup request");
+			control_reply_end(cc, id, 1, "malformed lookup "
+			    "request");
 			return;
 		}
 		relay_new(cc, id, MSG_CHILD_LOOKUP, m->m_data,

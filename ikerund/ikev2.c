@@ -23,8 +23,8 @@ static struct {
 	struct sa_list		 sas;
 	int			 passive;	/* ikectl passive */
 	int			 decouple;
-	int			 mode_set;	/* 1: passive set, 2: couple */
-	uint32_t		 show_id;	/* "show sa" waiting for counters */
+	int			 mode_set;	/* 1: passive, 2: couple */
+	uint32_t		 show_id;	/* "show sa" waiting */
 	int			 show_json;
 	struct event		*sigterm;
 } ikev2;

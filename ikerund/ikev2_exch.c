@@ -58,7 +58,7 @@ struct childsa {
 	uint32_t	 cs_spi_in;	/* ours */
 	uint32_t	 cs_spi_out;	/* the peer's */
 	uint32_t	 cs_reqid;
-	int		 cs_flows;	/* its policies are in the kernel */
+	int		 cs_flows;	/* policies in the kernel */
 	uint32_t	 cs_kid[2];	/* requests adding the SAs in, out */
 	struct kernel_sel cs_sel_out;	/* local TS to peer TS */
 	struct kernel_sel cs_sel_in;
@@ -72,31 +72,31 @@ struct ikesa {
 	struct sockaddr_storage	 ik_peer;
 	uint8_t			 ik_spii[IKE_SPI_LEN];
 	uint8_t			 ik_spir[IKE_SPI_LEN];
-	const struct policy	*ik_pol;	/* of the current generation */
+	const struct policy	*ik_pol;	/* current generation's */
 	struct ike_suite	 ik_suite;
 	struct ike_keys		 ik_keys;
 	struct dh		*ik_dh;
-	uint16_t		 ik_group;	/* initiator: the KE we send */
+	uint16_t		 ik_group;	/* initiator: our KE */
 	uint8_t			 ik_ni[CRYPTO_NONCE_MAX];
 	size_t			 ik_nilen;
 	uint8_t			 ik_nr[CRYPTO_NONCE_MAX];
 	size_t			 ik_nrlen;
-	uint8_t			*ik_initreq;	/* IKE_SA_INIT request */
+	uint8_t			*ik_initreq;	/* INIT request */
 	size_t			 ik_initreqlen;
-	uint8_t			*ik_initres;	/* and its response */
+	uint8_t			*ik_initres;	/* and response */
 	size_t			 ik_initreslen;
 	/* message IDs: window of one each way */
 	uint32_t		 ik_reqid;	/* our next request */
 	uint32_t		 ik_peerid;	/* the peer's next request */
-	uint8_t			*ik_lastres;	/* answer to ik_peerid - 1 */
+	uint8_t			*ik_lastres;	/* to peerid - 1 */
 	size_t			 ik_lastreslen;
-	uint8_t			*ik_lastreq;	/* our request in flight */
+	uint8_t			*ik_lastreq;	/* ours in flight */
 	size_t			 ik_lastreqlen;
 	int			 ik_tries;
-	struct event		*ik_timer;	/* retransmission, larval */
+	struct event		*ik_timer;	/* resend, larval */
 	int			 ik_sock;	/* index of ike_sock */
 	struct childsa		 ik_child;
-	uint32_t		 ik_child_spi;	/* initiator: proposed SPI */
+	uint32_t		 ik_child_spi;	/* initiator's */
 };
 
 static struct {
@@ -110,7 +110,7 @@ static struct {
 	uint32_t		 nextreqid;
 	uint32_t		 nextkid;	/* kernel request ids */
 	struct ike_counters	 ctr;
-	int			 decouple;	/* SAs without their flows */
+	int			 decouple;	/* SAs, no flows */
 	/* byte counts for "show sa" */
 	size_t			 q_pending;
 	void			 (*q_done)(void *);
@@ -262,8 +262,8 @@ host_range(const struct pol_host *h, int af, uint8_t *start, uint8_t *end)
 			return (-1);
 		plen = h->h_plen == POL_PLEN_NONE ? (int)alen * 8 : h->h_plen;
 		for (i = 0; i < alen; i++, plen -= 8) {
-			uint8_t	 mask = plen >= 8 ? 0xff : plen <= 0 ? 0 :
-			    (uint8_t)(0xff << (8 - plen));
+			uint8_t	 mask = plen >= 8 ? 0xff :
+			    plen <= 0 ? 0 : (uint8_t)(0xff << (8 - plen));
 
 			start[i] = h->h_ip[i] & mask;
 			end[i] = h->h_ip[i] | (uint8_t)~mask;
@@ -604,7 +604,7 @@ ikesa_send(struct ikesa *ik, const uint8_t *buf, size_t len)
 	struct sockaddr_storage	 to = ik->ik_peer;
 	union {
 		struct cmsghdr	 hdr;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		uint8_t	 buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} cm;
 	struct cmsghdr		*c;
 	char			 a[64];
@@ -1012,8 +1012,8 @@ prop_select(const struct pol_prop *ours, size_t nours,
     const struct pld_sa *peer, uint8_t proto, uint16_t kegroup,
     struct pld_prop *out)
 {
-	static const uint8_t	 types[] = { XF_ENCR, XF_PRF, XF_INTEG, XF_DH,
-				    XF_ESN };
+	static const uint8_t	 types[] = { XF_ENCR, XF_PRF, XF_INTEG,
+				    XF_DH, XF_ESN };
 	const struct pol_prop	*op;
 	const struct pld_prop	*pp;
 	const struct pol_xform	*xf;
@@ -1069,7 +1069,7 @@ prop_select(const struct pol_prop *ours, size_t nours,
 					if (xf->xf_type != types[t])
 						continue;
 					want = 1;
-					/* "group none": no PFS, no DH offered */
+					/* "group none": no PFS */
 					if (xf->xf_type == XF_DH &&
 					    xf->xf_id == 0 &&
 					    !prop_has_type(pp, XF_DH)) {
@@ -1330,7 +1330,8 @@ ts_narrow(const struct pld_tsel *t, const struct pol_host *h, uint16_t port,
     uint8_t proto, struct pld_tsel *out)
 {
 	uint8_t	 s[16], e[16];
-	int	 af = t->ts_type == IKEV2_TS_IPV4_ADDR_RANGE ? AF_INET : AF_INET6;
+	int	 af = t->ts_type == IKEV2_TS_IPV4_ADDR_RANGE ? AF_INET :
+		    AF_INET6;
 	size_t	 alen = af == AF_INET ? 4 : 16;
 	uint16_t sp = port == 0 ? 0 : port, ep = port == 0 ? 65535 : port;
 
@@ -1544,9 +1545,10 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 	struct pld_builder	 pb;
 	struct ike_hdr		 h;
 	struct ibuf		*b;
-	uint8_t			 pub[CRYPTO_DH_MAX], gir[CRYPTO_DH_MAX], g[2];
-	uint8_t			*msg;
-	size_t			 publen = sizeof(pub), girlen = sizeof(gir);
+	uint8_t			 pub[CRYPTO_DH_MAX], gir[CRYPTO_DH_MAX];
+	uint8_t			 g[2], *msg;
+	size_t			 publen = sizeof(pub);
+	size_t			 girlen = sizeof(gir);
 	ssize_t			 len;
 	uint16_t		 dh;
 	char			 a[64], name[128];
@@ -1595,7 +1597,8 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 	ik = ikesa_new(pol, 0, local, peer, sock);
 	ik->ik_state = IKS_INIT_DONE;
 	put_be64(ik->ik_spii, m->m_hdr.h_ispi);
-	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR, &ik->ik_suite.is_encr_bits);
+	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR,
+	    &ik->ik_suite.is_encr_bits);
 	ik->ik_suite.is_integ = prop_get(&sel, XF_INTEG, NULL);
 	ik->ik_suite.is_prf = prop_get(&sel, XF_PRF, NULL);
 	ik->ik_suite.is_dh = dh;
@@ -1661,7 +1664,8 @@ auth_respond(struct ikesa *ik, struct ike_msg *m)
 	struct pld_builder	 pb;
 	struct ike_hdr		 h;
 	struct ibuf		*b;
-	uint8_t			 idb[4 + 256], auth[CRYPTO_PRF_MAX], *msg;
+	uint8_t			 idb[4 + 256], auth[CRYPTO_PRF_MAX];
+	uint8_t			*msg;
 	size_t			 idlen, authlen = sizeof(auth), len;
 	ssize_t			 inner;
 	char			 a[64], pid[256], lid[256];
@@ -1909,7 +1913,8 @@ initiate(const struct policy *pol)
 	for (i = 0; i < pol->pol_nikeprops && ik->ik_group == 0; i++)
 		for (k = 0; k < pol->pol_ikeprops[i].pr_nxf; k++)
 			if (pol->pol_ikeprops[i].pr_xf[k].xf_type == XF_DH) {
-				ik->ik_group = pol->pol_ikeprops[i].pr_xf[k].xf_id;
+				ik->ik_group =
+				    pol->pol_ikeprops[i].pr_xf[k].xf_id;
 				break;
 			}
 	ik->ik_nilen = CRYPTO_NONCE_LEN;
@@ -1947,8 +1952,10 @@ auth_send(struct ikesa *ik)
 	struct pld_builder	 pb;
 	struct ike_hdr		 h;
 	struct ibuf		*b;
-	uint8_t			 idb[4 + 256], auth[CRYPTO_PRF_MAX], *msg;
-	size_t			 idlen, authlen = sizeof(auth), n, i, nts = 0;
+	uint8_t			 idb[4 + 256], auth[CRYPTO_PRF_MAX];
+	uint8_t			*msg;
+	size_t			 idlen, authlen = sizeof(auth);
+	size_t			 n, i, nts = 0;
 	ssize_t			 inner;
 	uint8_t			 proto;
 	char			 lid[256];
@@ -2088,7 +2095,8 @@ init_answer(struct ikesa *ik, struct ike_msg *m, const uint8_t *raw,
 		return;
 	}
 	put_be64(ik->ik_spir, m->m_hdr.h_rspi);
-	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR, &ik->ik_suite.is_encr_bits);
+	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR,
+	    &ik->ik_suite.is_encr_bits);
 	ik->ik_suite.is_integ = prop_get(&sel, XF_INTEG, NULL);
 	ik->ik_suite.is_prf = prop_get(&sel, XF_PRF, NULL);
 	ik->ik_suite.is_dh = ik->ik_group;
@@ -2237,10 +2245,9 @@ info_request(struct ikesa *ik, struct ike_msg *m)
 			ikedel = 1;
 		else
 			for (j = 0; j < d->d_nspis; j++) {
-				uint32_t	 v = (uint32_t)d->d_spis[j * 4] << 24 |
-				    d->d_spis[j * 4 + 1] << 16 |
-				    d->d_spis[j * 4 + 2] << 8 |
-				    d->d_spis[j * 4 + 3];
+				const uint8_t	*sp = d->d_spis + j * 4;
+				uint32_t	 v = (uint32_t)sp[0] << 24 |
+				    sp[1] << 16 | sp[2] << 8 | sp[3];
 
 				if (d->d_spisize == 4 &&
 				    ik->ik_child.cs_installed &&

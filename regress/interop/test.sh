@@ -553,6 +553,14 @@ if ns_start_ikerund left "$W/$n.bin" && ns_start_charon right "$W/$n.swan" &&
 	else
 		nok $n/couple-restores-flows "$(ns_xfrm left | tr '\n' '|')"
 	fi
+	# delete/child-from-peer: the CHILD SA goes, the IKE SA stays
+	ns_swanctl right --terminate --child lan --timeout 10 >/dev/null 2>&1
+	if ns_wait 10 bash -c "! ip netns exec $NS_LEFT ip xfrm state | grep -q '^src'" &&
+	    [ "$(ns_ikectl left show sa -j | jq -r '.sas | length, .[0].state, .[0].child == null' | tr '\n' ' ')" = "1 established true " ]; then
+		ok delete/child-from-peer
+	else
+		nok delete/child-from-peer "$(ns_ikectl left show sa -j)"
+	fi
 else
 	nok $n/start "$(logs)"
 fi
