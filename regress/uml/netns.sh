@@ -42,7 +42,7 @@
 #   ns_ping NS SRC DST [COUNT]   ping from SRC, 1 s deadline per packet
 #   ns_xfrm NS                   ip -s xfrm state and policy
 #   ns_wait SECONDS CMD...       poll CMD every 0.1 s until it succeeds
-#   ns_pids NS                   every process in a namespace
+#   ns_pids NS / ns_clean NS     every process in a namespace / stop them
 #   ns_quiet MS SECONDS PID...   wait until the processes have used no CPU
 #                                for MS (NS_QUIET_AT: when they last did)
 #   ns_dir NS NAME               the private directory of a daemon
@@ -155,12 +155,21 @@ ns_pids() {		# ns_pids NS: every process in the namespace
 	ns_check "$1" && ip netns pids "$1"
 }
 
+# ns_clean NS: stop every process still in the namespace, by pid (a
+# daemon's children may outlive it)
+ns_clean() {
+	local pid
+	for pid in $(ns_pids "$1"); do
+		ns__kill "$pid"
+	done
+}
+
 # ns_cpu PID...: NS_CPU = their utime + stime, in clock ticks.  Shell
 # builtins only, so that polling costs the (single) guest CPU little.
 ns_cpu() {
 	local p f a s=0
 	for p; do
-		read -r f <"/proc/$p/stat" 2>/dev/null || continue
+		read -r f 2>/dev/null <"/proc/$p/stat" || continue
 		f=${f##*) }
 		read -r -a a <<<"$f"
 		s=$((s + a[11] + a[12]))
