@@ -21,6 +21,7 @@ struct ctl_client {
 	struct msgconn		*cc_conn;
 	int			 cc_refs;
 	int			 cc_gone;
+	int			 cc_refused;	/* not root: told so, ignored */
 	pid_t			 cc_pid;
 	TAILQ_ENTRY(ctl_client)	 cc_entry;
 };
@@ -31,9 +32,12 @@ struct control {
 	struct event_base		*ct_base;
 	TAILQ_HEAD(, ctl_client)	 ct_clients;
 	size_t				 ct_nclients;
+	size_t				 ct_nrefused;
 };
 
 #define CONTROL_CLIENTS_MAX	64
+#define CONTROL_REFUSED_MAX	8	/* refused clients still connected */
+#define CONTROL_DENIED	"permission denied: only root may control ikerund"
 
 static void
 client_drop(struct ctl_client *cc)
@@ -60,6 +64,8 @@ client_eof(struct msgconn *mc, const char *why, void *arg)
 		parent_stats_malformed();
 	TAILQ_REMOVE(&ctl_global->ct_clients, cc, cc_entry);
 	ctl_global->ct_nclients--;
+	if (cc->cc_refused)
+		ctl_global->ct_nrefused--;
 	client_drop(cc);
 }
 
@@ -69,22 +75,14 @@ client_msg(struct msgconn *mc, struct msg *m, void *arg)
 	struct ctl_client	*cc = arg;
 
 	(void)mc;
+	if (cc->cc_refused) {
+		/* nothing it sends is read; it hears why once more */
+		if (m->m_fd != -1)
+			close(m->m_fd);
+		control_reply_end(cc, m->m_hdr.mh_id, 1, "%s", CONTROL_DENIED);
+		return;
+	}
 	parent_dispatch_control(cc, m);
-}
-
-/* one last word to a client that may not talk to us */
-static void
-refuse(int s, const char *why)
-{
-	struct ctl_end	 ce;
-	uint8_t		 buf[sizeof(ce) + 16];
-	size_t		 len;
-
-	memset(&ce, 0, sizeof(ce));
-	ce.ce_status = 1;
-	strlcpy(ce.ce_msg, why, sizeof(ce.ce_msg));
-	if ((len = ctl_end_encode(&ce, buf, sizeof(buf))) != 0)
-		(void)msg_send_sync(s, MSG_CTL_END, 0, buf, len, -1);
 }
 
 static void
@@ -94,7 +92,7 @@ control_accept(int fd, short ev, void *arg)
 	struct ctl_client	*cc;
 	struct ucred		 cred;
 	socklen_t		 len = sizeof(cred);
-	int			 s;
+	int			 s, refused;
 
 	(void)ev;
 	if ((s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1) {
@@ -107,13 +105,15 @@ control_accept(int fd, short ev, void *arg)
 		close(s);
 		return;
 	}
-	if (cred.uid != 0 && cred.uid != geteuid()) {
+	refused = cred.uid != 0 && cred.uid != geteuid();
+	if (refused) {
 		log_warnx("control: refused client pid %d uid %u: not root",
 		    cred.pid, cred.uid);
 		parent_stats_refused_client();
-		refuse(s, "permission denied: only root may control ikerund");
-		close(s);
-		return;
+		if (ct->ct_nrefused >= CONTROL_REFUSED_MAX) {
+			close(s);
+			return;
+		}
 	}
 	if (ct->ct_nclients >= CONTROL_CLIENTS_MAX) {
 		log_warnx("control: too many clients, refused pid %d",
@@ -130,6 +130,16 @@ control_accept(int fd, short ev, void *arg)
 	}
 	TAILQ_INSERT_TAIL(&ct->ct_clients, cc, cc_entry);
 	ct->ct_nclients++;
+	if (refused) {
+		/*
+		 * Say why and keep the connection until the client closes
+		 * it: closing now, with its request unread, would reset the
+		 * connection before it read the answer.
+		 */
+		cc->cc_refused = 1;
+		ct->ct_nrefused++;
+		control_reply_end(cc, 0, 1, "%s", CONTROL_DENIED);
+	}
 }
 
 struct control *

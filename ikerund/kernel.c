@@ -558,6 +558,9 @@ kernel_sa_add(struct kernel *k, const struct kernel_sa *m)
 	xs->family = m->ksa_dst.ka_af;
 	xs->mode = m->ksa_mode == KMODE_TUNNEL ? XFRM_MODE_TUNNEL :
 	    XFRM_MODE_TRANSPORT;
+	/* RFC 4302 3.3.3.2.1: AH over IPv4 pads its ICV to 32 bits only */
+	if (m->ksa_proto == IPPROTO_AH && m->ksa_dst.ka_af == AF_INET)
+		xs->flags |= XFRM_STATE_ALIGN4;
 	xs->reqid = m->ksa_reqid;
 	xs->lft.soft_byte_limit = limit(m->ksa_life.kl_soft_bytes);
 	xs->lft.hard_byte_limit = limit(m->ksa_life.kl_hard_bytes);
