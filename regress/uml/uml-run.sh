@@ -106,7 +106,7 @@ case $script in
 	script=$job/script.sh ;;
 esac
 
-upid=
+upid= tpid=
 cleanup() {
 	local rc=$?
 	if [ -n "$upid" ] && kill -0 "$upid" 2>/dev/null; then
@@ -114,6 +114,7 @@ cleanup() {
 		kill -TERM "$upid" 2>/dev/null
 		wait "$upid" 2>/dev/null
 	fi
+	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "uml-run.sh: kept $job" >&2
 	else
@@ -163,11 +164,16 @@ TMPDIR="$job/mem" LD_PRELOAD=$shim timeout -k 10 "$tmo" "$UML_BIN" \
     </dev/null >"$job/console.log" 2>&1 &
 upid=$!
 
-# hostfs writes go through to the host file at once: follow it live
-tail -n +1 -s 0.2 --pid="$upid" -f "$job/out.log" 2>/dev/null
+# hostfs writes go through to the host file at once: follow it live.
+# Both in the background: "wait" gives way to a signal's trap at once,
+# where a command in the foreground would hold it back.
+tail -n +1 -s 0.2 --pid="$upid" -f "$job/out.log" 2>/dev/null &
+tpid=$!
 wait "$upid"
 urc=$?
 upid=
+wait "$tpid"
+tpid=
 
 if [ -f "$job/rc" ]; then
 	rc=$(cat "$job/rc")
