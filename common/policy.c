@@ -479,6 +479,74 @@ policy_find_user(const struct policy_set *ps, const char *name)
 	return (NULL);
 }
 
+/*
+ * A hash table of a set's policy names, for finding many policies by
+ * name (comparing two generations of 100k policies).
+ */
+struct policy_names {
+	const struct policy_set	*pn_ps;
+	size_t			*pn_tab;	/* index + 1 */
+	size_t			 pn_cap;	/* a power of two */
+};
+
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h);
+}
+
+struct policy_names *
+policy_names_new(const struct policy_set *ps)
+{
+	struct policy_names	*pn;
+	size_t			 i, h;
+
+	pn = xcalloc(1, sizeof(*pn));
+	pn->pn_ps = ps;
+	for (pn->pn_cap = 16; pn->pn_cap < 2 * ps->ps_npolicies;
+	    pn->pn_cap *= 2)
+		;
+	pn->pn_tab = xcalloc(pn->pn_cap, sizeof(*pn->pn_tab));
+	for (i = 0; i < ps->ps_npolicies; i++) {
+		for (h = name_hash(ps->ps_policies[i].pol_name) &
+		    (pn->pn_cap - 1); pn->pn_tab[h] != 0;
+		    h = (h + 1) & (pn->pn_cap - 1))
+			;
+		pn->pn_tab[h] = i + 1;
+	}
+	return (pn);
+}
+
+const struct policy *
+policy_names_find(const struct policy_names *pn, const char *name)
+{
+	const struct policy	*pol;
+	size_t			 h;
+
+	if (pn == NULL)
+		return (NULL);
+	for (h = name_hash(name) & (pn->pn_cap - 1); pn->pn_tab[h] != 0;
+	    h = (h + 1) & (pn->pn_cap - 1)) {
+		pol = &pn->pn_ps->ps_policies[pn->pn_tab[h] - 1];
+		if (strcmp(pol->pol_name, name) == 0)
+			return (pol);
+	}
+	return (NULL);
+}
+
+void
+policy_names_free(struct policy_names *pn)
+{
+	if (pn == NULL)
+		return;
+	free(pn->pn_tab);
+	free(pn);
+}
+
 const struct policy *
 policy_find(const struct policy_set *ps, const char *name)
 {

@@ -246,6 +246,11 @@ int	 policy_default_props(int, struct pol_prop **, size_t *);
 const struct pol_user *policy_find_user(const struct policy_set *,
 	    const char *);
 const struct policy *policy_find(const struct policy_set *, const char *);
+struct policy_names;
+struct policy_names *policy_names_new(const struct policy_set *);
+const struct policy *policy_names_find(const struct policy_names *,
+	    const char *);
+void	 policy_names_free(struct policy_names *);
 int	 policy_cmp(const struct policy *, const struct policy *);
 
 /* policy_names.c: the one table of every algorithm and option name */

@@ -993,15 +993,28 @@ load_path(const char *path, enum load_origin origin)
 static __dead void
 parent_shutdown(int status)
 {
-	int	 i;
+	int	 i, tries;
 
 	env.exiting = 1;
 	for (i = PROC_CA; i < PROC_MAX; i++)
 		if (env.pid[i] > 0)
 			kill(env.pid[i], SIGTERM);
-	for (i = PROC_CA; i < PROC_MAX; i++)
-		if (env.pid[i] > 0)
+	/* a child busy with a large load gets 10 seconds, then SIGKILL */
+	for (i = PROC_CA; i < PROC_MAX; i++) {
+		for (tries = 0; env.pid[i] > 0 && tries < 200; tries++) {
+			if (waitpid(env.pid[i], NULL, WNOHANG) != 0)
+				env.pid[i] = 0;
+			else
+				usleep(50000);
+		}
+		if (env.pid[i] > 0) {
+			log_warnx("%s process (pid %d) did not stop: killed",
+			    proc_name(i), env.pid[i]);
+			kill(env.pid[i], SIGKILL);
 			(void)waitpid(env.pid[i], NULL, 0);
+			env.pid[i] = 0;
+		}
+	}
 	/* the ikev2 process sent its Deletes; what it installed goes */
 	kernel_close(env.kernel);
 	env.kernel = NULL;

@@ -41,15 +41,19 @@ void
 sa_diff(const struct policy_set *old, const struct policy_set *new,
     const struct sa_list *sas, struct gen_diff *d)
 {
+	struct policy_names	*oldn = NULL, *newn;
 	const struct policy	*op, *np;
 	const struct sa		*sa;
 	size_t			 i;
 
 	memset(d, 0, sizeof(*d));
+	/* by name through hash tables: generations of 100k policies */
+	newn = policy_names_new(new);
+	if (old != NULL)
+		oldn = policy_names_new(old);
 	for (i = 0; i < new->ps_npolicies; i++) {
 		np = &new->ps_policies[i];
-		if (old == NULL || (op = policy_find(old, np->pol_name)) ==
-		    NULL)
+		if ((op = policy_names_find(oldn, np->pol_name)) == NULL)
 			d->gd_added++;
 		else if (policy_cmp(op, np) != 0)
 			d->gd_changed++;
@@ -57,10 +61,11 @@ sa_diff(const struct policy_set *old, const struct policy_set *new,
 			d->gd_kept++;
 	}
 	for (i = 0; old != NULL && i < old->ps_npolicies; i++)
-		if (policy_find(new, old->ps_policies[i].pol_name) == NULL)
+		if (policy_names_find(newn, old->ps_policies[i].pol_name) ==
+		    NULL)
 			d->gd_removed++;
 	TAILQ_FOREACH(sa, sas, sa_entry) {
-		if ((np = policy_find(new, sa->sa_policy_name)) == NULL)
+		if ((np = policy_names_find(newn, sa->sa_policy_name)) == NULL)
 			d->gd_sa_delete++;
 		else if (sa->sa_policy != NULL && policy_cmp(sa->sa_policy,
 		    np) != 0)
@@ -68,6 +73,8 @@ sa_diff(const struct policy_set *old, const struct policy_set *new,
 		else
 			d->gd_sa_kept++;
 	}
+	policy_names_free(newn);
+	policy_names_free(oldn);
 }
 
 /*
@@ -79,13 +86,16 @@ size_t
 sa_rebind(struct sa_list *sas, const struct policy_set *new, uint64_t gen,
     struct sa_list *gone)
 {
+	struct policy_names	*newn;
 	struct sa		*sa, *next;
 	const struct policy	*np;
 	size_t			 n = 0;
 
+	newn = policy_names_new(new);
 	for (sa = TAILQ_FIRST(sas); sa != NULL; sa = next) {
 		next = TAILQ_NEXT(sa, sa_entry);
-		if ((np = policy_find(new, sa->sa_policy_name)) == NULL) {
+		if ((np = policy_names_find(newn, sa->sa_policy_name)) ==
+		    NULL) {
 			TAILQ_REMOVE(sas, sa, sa_entry);
 			sa->sa_policy = NULL;
 			sa->sa_state = SA_DELETING;
@@ -98,5 +108,6 @@ sa_rebind(struct sa_list *sas, const struct policy_set *new, uint64_t gen,
 		sa->sa_policy = np;
 		sa->sa_gen = gen;
 	}
+	policy_names_free(newn);
 	return (n);
 }
