@@ -24,6 +24,7 @@
 #   badpsk/...      a wrong PSK: fails on both sides, reason in both logs
 #   noprop/...      no common proposal: NO_PROPOSAL_CHOSEN on both sides
 #   init/...        ikerund initiator ("active"), strongSwan responder
+#   init-*/...      ikerund initiator with every algorithm set of resp-*
 #   init-badpsk/... ikerund initiator with a wrong PSK: refused, logged
 #   iked-resp/...   ikerund initiator, OpenIKED responder (AES-CBC + SHA1 ESP)
 #   iked-init/...   OpenIKED initiator, ikerund responder
@@ -339,6 +340,54 @@ responder resp-modp "enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group modp
     "enc aes-256 auth hmac-sha2-512" aes256-sha256-prfsha256-modp2048 \
     aes256-sha512 'auth-trunc hmac(sha512) 0x[0-9a-f]* 256'
 V6=1 responder resp-v6 "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+    "enc aes-128-gcm" aes128gcm16-prfsha256-x25519 aes128gcm16 \
+    'aead rfc4106(gcm(aes))'
+
+# --- the same algorithm sets with ikerund as the initiator --------------------
+# initiator NAME IKECC_IKE IKECC_CHILD SWAN_IKE SWAN_ESP XFRM_PATTERN:
+# the policy is active, strongSwan only answers.
+initiator() {
+	local n=$1 js
+	want "$n" || return 0
+	step "$n"
+	ikerund_conf "$n" active left "$2" "$3" ||
+	    { nok "$n/compile" "$(cat "$W/$n.ikecc")"; return; }
+	swan_conf "$n" "$4" "$5"
+	if ! ns_start_charon right "$W/$n.swan" || ! ns_start_ikerund left "$W/$n.bin"; then
+		nok "$n/start" "$(logs)"
+		stop_all
+		return
+	fi
+	if ns_wait 20 bash -c "ip netns exec $NS_LEFT ip xfrm state | grep -q -- '$6'"; then
+		ok "$n/established"
+	else
+		nok "$n/established" "$(logs)"
+	fi
+	if ping_through; then ok "$n/ping"; else nok "$n/ping" "$(ns_xfrm left | tr '\n' '|')"; fi
+	js=$(ns_ikectl left show sa -j 2>/dev/null)
+	if [ "$(jq -r '.sas[0].child.bytes_in > 0 and .sas[0].peer_id == "right.example"' <<<"$js" 2>/dev/null)" = true ]; then
+		ok "$n/show-sa"
+	else
+		nok "$n/show-sa" "$js"
+	fi
+	save_logs "$n"
+	stop_all
+	check_clean "$n/clean-left" left
+}
+
+initiator init-cbc "enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group ecp256" \
+    "enc aes-256 auth hmac-sha2-256" aes256-sha256-prfsha256-ecp256 \
+    aes256-sha256 'auth-trunc hmac(sha256) 0x[0-9a-f]* 128'
+initiator init-gcm256 "enc aes-256-gcm prf hmac-sha2-384 group ecp384" \
+    "enc aes-256-gcm" aes256gcm16-prfsha384-ecp384 aes256gcm16 \
+    'aead rfc4106(gcm(aes)) 0x[0-9a-f]\{72\} 128'
+initiator init-cbc128 "enc aes-128 auth hmac-sha2-512 prf hmac-sha2-512 group ecp521" \
+    "enc aes-128 auth hmac-sha2-384" aes128-sha512-prfsha512-ecp521 \
+    aes128-sha384 'auth-trunc hmac(sha384) 0x[0-9a-f]* 192'
+initiator init-modp "enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group modp2048" \
+    "enc aes-256 auth hmac-sha2-512" aes256-sha256-prfsha256-modp2048 \
+    aes256-sha512 'auth-trunc hmac(sha512) 0x[0-9a-f]* 256'
+V6=1 initiator init-v6 "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
     "enc aes-128-gcm" aes128gcm16-prfsha256-x25519 aes128gcm16 \
     'aead rfc4106(gcm(aes))'
 
