@@ -9,6 +9,8 @@
  * says what was meant; ikecc(8) lists each
  * such difference.
  */
+#include <openssl/crypto.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -325,30 +327,89 @@ policy_print_set(const struct policy_set *ps, int flags, FILE *fp)
 }
 
 /*
- * Policies compare equal when their canonical text (with secrets) is
- * the same: one definition of "changed" for reloads.
+ * Do two policies mean the same?  Every field of struct policy is
+ * compared (but pol_shared, which is only about memory): one definition
+ * of "changed" for reloads.  Returns 0 when equal.
  */
+static int
+str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+static int
+host_eq(const struct pol_host *a, const struct pol_host *b)
+{
+	return (a->h_kind == b->h_kind && a->h_af == b->h_af &&
+	    a->h_plen == b->h_plen &&
+	    memcmp(a->h_ip, b->h_ip, sizeof(a->h_ip)) == 0 &&
+	    memcmp(a->h_ip2, b->h_ip2, sizeof(a->h_ip2)) == 0 &&
+	    str_eq(a->h_name, b->h_name));
+}
+
+static int
+props_same(const struct pol_prop *a, const struct pol_prop *b, size_t n)
+{
+	size_t	 i;
+
+	if (a == b)
+		return (1);	/* shared lists */
+	for (i = 0; i < n; i++)
+		if (a[i].pr_protoid != b[i].pr_protoid ||
+		    a[i].pr_nxf != b[i].pr_nxf ||
+		    memcmp(a[i].pr_xf, b[i].pr_xf,
+		    a[i].pr_nxf * sizeof(a[i].pr_xf[0])) != 0)
+			return (0);
+	return (1);
+}
+
 int
 policy_cmp(const struct policy *a, const struct policy *b)
 {
-	char	*ta = NULL, *tb = NULL;
-	size_t	 la = 0, lb = 0;
-	FILE	*fa, *fb;
-	int	 r;
+	size_t	 i;
 
-	if ((fa = open_memstream(&ta, &la)) == NULL)
-		return (-1);
-	if ((fb = open_memstream(&tb, &lb)) == NULL) {
-		fclose(fa);
-		free(ta);
-		return (-1);
+	if (!str_eq(a->pol_name, b->pol_name) ||
+	    a->pol_flags != b->pol_flags || a->pol_match != b->pol_match ||
+	    a->pol_af != b->pol_af || a->pol_rdomain != b->pol_rdomain ||
+	    a->pol_nprotos != b->pol_nprotos ||
+	    memcmp(a->pol_protos, b->pol_protos, a->pol_nprotos) != 0 ||
+	    a->pol_nflows != b->pol_nflows ||
+	    !host_eq(&a->pol_local, &b->pol_local) ||
+	    !host_eq(&a->pol_peer, &b->pol_peer) ||
+	    a->pol_nikeprops != b->pol_nikeprops ||
+	    a->pol_nchildprops != b->pol_nchildprops ||
+	    !props_same(a->pol_ikeprops, b->pol_ikeprops, a->pol_nikeprops) ||
+	    !props_same(a->pol_childprops, b->pol_childprops,
+	    a->pol_nchildprops) ||
+	    a->pol_srcid.id_type != b->pol_srcid.id_type ||
+	    !str_eq(a->pol_srcid.id_str, b->pol_srcid.id_str) ||
+	    a->pol_dstid.id_type != b->pol_dstid.id_type ||
+	    !str_eq(a->pol_dstid.id_str, b->pol_dstid.id_str) ||
+	    a->pol_ikelifetime != b->pol_ikelifetime ||
+	    a->pol_lifetime != b->pol_lifetime ||
+	    a->pol_bytes != b->pol_bytes || a->pol_auth != b->pol_auth ||
+	    a->pol_eap != b->pol_eap || a->pol_psklen != b->pol_psklen ||
+	    (a->pol_psklen > 0 &&
+	    CRYPTO_memcmp(a->pol_psk, b->pol_psk, a->pol_psklen) != 0) ||
+	    a->pol_ncfg != b->pol_ncfg || !str_eq(a->pol_iface, b->pol_iface) ||
+	    !str_eq(a->pol_tag, b->pol_tag) || a->pol_tap != b->pol_tap)
+		return (1);
+	for (i = 0; i < a->pol_nflows; i++) {
+		const struct pol_flow	*fa = &a->pol_flows[i];
+		const struct pol_flow	*fb = &b->pol_flows[i];
+
+		if (!host_eq(&fa->fl_src, &fb->fl_src) ||
+		    !host_eq(&fa->fl_dst, &fb->fl_dst) ||
+		    !host_eq(&fa->fl_srcnat, &fb->fl_srcnat) ||
+		    fa->fl_sport != fb->fl_sport || fa->fl_dport != fb->fl_dport)
+			return (1);
 	}
-	policy_print(a, 0, fa);
-	policy_print(b, 0, fb);
-	fclose(fa);
-	fclose(fb);
-	r = (la == lb && memcmp(ta, tb, la) == 0) ? 0 : 1;
-	freezero(ta, la);
-	freezero(tb, lb);
-	return (r);
+	for (i = 0; i < a->pol_ncfg; i++)
+		if (a->pol_cfg[i].pc_request != b->pol_cfg[i].pc_request ||
+		    a->pol_cfg[i].pc_opt != b->pol_cfg[i].pc_opt ||
+		    !host_eq(&a->pol_cfg[i].pc_host, &b->pol_cfg[i].pc_host))
+			return (1);
+	return (0);
 }
