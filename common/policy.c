@@ -118,11 +118,15 @@ props_hash(const struct pol_prop *props, size_t n)
 	return (h);
 }
 
-static int
-props_eq(const struct pol_prop *a, const struct pol_prop *b, size_t n)
+/* n proposals the same, transform for transform (shared lists at once) */
+int
+policy_props_eq(const struct pol_prop *a, const struct pol_prop *b,
+    size_t n)
 {
 	size_t	 i;
 
+	if (a == b)
+		return (1);
 	for (i = 0; i < n; i++)
 		if (a[i].pr_protoid != b[i].pr_protoid ||
 		    a[i].pr_nxf != b[i].pr_nxf ||
@@ -156,7 +160,7 @@ pool_get(struct pol_pool *pp, struct pol_prop *props, size_t n)
 		for (i = h & m; pp->pp_tab[i] != 0; i = (i + 1) & m) {
 			pl = &pp->pp_lists[pp->pp_tab[i] - 1];
 			if (pl->pl_hash == h && pl->pl_n == n &&
-			    props_eq(pl->pl_props, props, n)) {
+			    policy_props_eq(pl->pl_props, props, n)) {
 				free(props);
 				return (pl->pl_props);
 			}

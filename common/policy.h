@@ -240,6 +240,8 @@ void	 policy_globals_init(struct pol_globals *);
 int	 policy_defaults(struct policy *);
 void	 policy_init(struct policy *);
 void	 policy_share_props(struct policy_set *, struct policy *);
+int	 policy_props_eq(const struct pol_prop *, const struct pol_prop *,
+	    size_t);
 struct pol_prop *policy_pool_add(struct policy_set *, struct pol_prop *,
 	    size_t);
 int	 policy_default_props(int, struct pol_prop **, size_t *);

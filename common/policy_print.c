@@ -349,22 +349,6 @@ host_eq(const struct pol_host *a, const struct pol_host *b)
 	    str_eq(a->h_name, b->h_name));
 }
 
-static int
-props_same(const struct pol_prop *a, const struct pol_prop *b, size_t n)
-{
-	size_t	 i;
-
-	if (a == b)
-		return (1);	/* shared lists */
-	for (i = 0; i < n; i++)
-		if (a[i].pr_protoid != b[i].pr_protoid ||
-		    a[i].pr_nxf != b[i].pr_nxf ||
-		    memcmp(a[i].pr_xf, b[i].pr_xf,
-		    a[i].pr_nxf * sizeof(a[i].pr_xf[0])) != 0)
-			return (0);
-	return (1);
-}
-
 int
 policy_cmp(const struct policy *a, const struct policy *b)
 {
@@ -380,8 +364,9 @@ policy_cmp(const struct policy *a, const struct policy *b)
 	    !host_eq(&a->pol_peer, &b->pol_peer) ||
 	    a->pol_nikeprops != b->pol_nikeprops ||
 	    a->pol_nchildprops != b->pol_nchildprops ||
-	    !props_same(a->pol_ikeprops, b->pol_ikeprops, a->pol_nikeprops) ||
-	    !props_same(a->pol_childprops, b->pol_childprops,
+	    !policy_props_eq(a->pol_ikeprops, b->pol_ikeprops,
+	    a->pol_nikeprops) ||
+	    !policy_props_eq(a->pol_childprops, b->pol_childprops,
 	    a->pol_nchildprops) ||
 	    a->pol_srcid.id_type != b->pol_srcid.id_type ||
 	    !str_eq(a->pol_srcid.id_str, b->pol_srcid.id_str) ||
