@@ -177,6 +177,16 @@ struct ike_counters {
 	uint64_t	 ic_ike_sas;		/* established so far */
 	uint64_t	 ic_child_sas;
 	uint64_t	 ic_kernel_errors;
+	/* floods (RFC 7296 2.6) and fragmentation (RFC 7383) */
+	uint64_t	 ic_cookies_sent;	/* COOKIE asked of a peer */
+	uint64_t	 ic_cookies_verified;	/* requests with a good one */
+	uint64_t	 ic_cookies_refused;	/* with a wrong or stale one */
+	uint64_t	 ic_cookies_answered;	/* as initiator: sent again */
+	uint64_t	 ic_halfopen_refused;	/* a half-open bound reached */
+	uint64_t	 ic_frags_sent;		/* SKF datagrams sent */
+	uint64_t	 ic_frags_received;	/* SKF, authenticated */
+	uint64_t	 ic_reasm_done;		/* messages reassembled */
+	uint64_t	 ic_reasm_dropped;	/* reassemblies given up */
 };
 
 /* msg.c: pure functions, no I/O */

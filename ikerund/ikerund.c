@@ -14,6 +14,7 @@
 #include <linux/ipsec.h>
 #include <linux/xfrm.h>
 
+#include <err.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cookie.h"
 #include "ikerund.h"
 #include "kernel.h"
 #include "log.h"
@@ -99,9 +101,10 @@ static void	 load_timeout(int, short, void *);
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: ikerund [-dv] [-E emptydir] [-f blob] "
-	    "[-K keydir] [-k pubkey]\n"
-	    "               [-P pidfile] [-s socket] [-u user]\n");
+	fprintf(stderr, "usage: ikerund [-dv] [-C threshold] [-E emptydir] "
+	    "[-f blob] [-K keydir]\n"
+	    "               [-k pubkey] [-P pidfile] [-s socket] "
+	    "[-u user]\n");
 	exit(1);
 }
 
@@ -749,7 +752,12 @@ show_stats(struct ctl_client *cc, uint32_t reqid, int json)
 		    "\"no_proposal_chosen\":%llu,"
 		    "\"authentication_failed\":%llu,"
 		    "\"ts_unacceptable\":%llu,\"ike_sas\":%llu,"
-		    "\"child_sas\":%llu,\"kernel_errors\":%llu},"
+		    "\"child_sas\":%llu,\"kernel_errors\":%llu,"
+		    "\"cookies_sent\":%llu,\"cookies_verified\":%llu,"
+		    "\"cookies_refused\":%llu,\"cookies_answered\":%llu,"
+		    "\"halfopen_refused\":%llu,\"fragments_sent\":%llu,"
+		    "\"fragments_received\":%llu,"
+		    "\"reassembled\":%llu,\"reassembly_dropped\":%llu},"
 		    "\"mode\":\"%s\",\"kernel\":\"%s\",\"uptime\":%lld}\n",
 		    (unsigned long long)env.st_ctl_refused,
 		    (unsigned long long)env.st_malformed,
@@ -765,6 +773,15 @@ show_stats(struct ctl_client *cc, uint32_t reqid, int json)
 		    (unsigned long long)env.ikec.ic_ike_sas,
 		    (unsigned long long)env.ikec.ic_child_sas,
 		    (unsigned long long)env.ikec.ic_kernel_errors,
+		    (unsigned long long)env.ikec.ic_cookies_sent,
+		    (unsigned long long)env.ikec.ic_cookies_verified,
+		    (unsigned long long)env.ikec.ic_cookies_refused,
+		    (unsigned long long)env.ikec.ic_cookies_answered,
+		    (unsigned long long)env.ikec.ic_halfopen_refused,
+		    (unsigned long long)env.ikec.ic_frags_sent,
+		    (unsigned long long)env.ikec.ic_frags_received,
+		    (unsigned long long)env.ikec.ic_reasm_done,
+		    (unsigned long long)env.ikec.ic_reasm_dropped,
 		    passive ? "passive" : "active",
 		    decouple ? "decouple" : "couple",
 		    (long long)(time(NULL) - env.st_started));
@@ -810,6 +827,19 @@ show_stats(struct ctl_client *cc, uint32_t reqid, int json)
 		    (unsigned long long)env.ikec.ic_ike_sas,
 		    (unsigned long long)env.ikec.ic_child_sas,
 		    (unsigned long long)env.ikec.ic_kernel_errors);
+		fprintf(fp, "cookies: %llu sent, %llu verified, %llu refused, "
+		    "%llu answered\nhalf-open refused: %llu\n"
+		    "fragments: %llu sent, %llu received\n"
+		    "reassemblies: %llu done, %llu dropped\n",
+		    (unsigned long long)env.ikec.ic_cookies_sent,
+		    (unsigned long long)env.ikec.ic_cookies_verified,
+		    (unsigned long long)env.ikec.ic_cookies_refused,
+		    (unsigned long long)env.ikec.ic_cookies_answered,
+		    (unsigned long long)env.ikec.ic_halfopen_refused,
+		    (unsigned long long)env.ikec.ic_frags_sent,
+		    (unsigned long long)env.ikec.ic_frags_received,
+		    (unsigned long long)env.ikec.ic_reasm_done,
+		    (unsigned long long)env.ikec.ic_reasm_dropped);
 	}
 	fclose(fp);
 	control_reply_data(cc, reqid, text, len);
@@ -1156,7 +1186,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ikerund_opts	 o;
-	const char		*child = NULL;
+	const char		*child = NULL, *errstr;
 	int			 ch;
 
 	memset(&o, 0, sizeof(o));
@@ -1165,8 +1195,16 @@ main(int argc, char *argv[])
 	o.o_keydir = IKERUND_KEYDIR;
 	o.o_empty = IKERUND_EMPTY;
 	o.o_user = IKERUND_USER;
-	while ((ch = getopt(argc, argv, "dE:f:K:k:P:s:T:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "C:dE:f:K:k:P:s:T:u:v")) != -1) {
 		switch (ch) {
+		case 'C':
+			errstr = NULL;
+			(void)strtonum(optarg, 0, COOKIE_HALFOPEN_MAX, &errstr);
+			if (errstr != NULL)
+				errx(1, "-C %s: %s (0 to %d)", optarg, errstr,
+				    COOKIE_HALFOPEN_MAX);
+			o.o_cookies = optarg;
+			break;
 		case 'd':
 			o.o_debug = 1;
 			break;

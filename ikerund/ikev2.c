@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cookie.h"
 #include "crypto.h"
 #include "ikerund.h"
 #include "log.h"
@@ -339,6 +340,9 @@ ikev2_main(const struct ikerund_opts *o)
 	    ikev2_dispatch, ikev2_parent_gone, NULL)) == NULL)
 		fatalx("cannot talk to the parent");
 	ikev2_exch_init(ikev2.base, ikev2.parent, &ikev2.sas, &ikev2.cur);
+	if (o->o_cookies != NULL)
+		ikev2_set_cookie_threshold(strtonum(o->o_cookies, 0,
+		    COOKIE_HALFOPEN_MAX, NULL));
 	ikev2.sigterm = evsignal_new(ikev2.base, SIGTERM, ikev2_sigterm, NULL);
 	evsignal_add(ikev2.sigterm, NULL);
 	msgconn_send(ikev2.parent, MSG_CHILD_READY, 0, NULL, 0, -1);

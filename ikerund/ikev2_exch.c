@@ -22,7 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cookie.h"
 #include "crypto.h"
+#include "frag.h"
 #include "ikerund.h"
 #include "kernel.h"
 #include "log.h"
@@ -97,7 +99,20 @@ struct ikesa {
 	int			 ik_sock;	/* index of ike_sock */
 	struct childsa		 ik_child;
 	uint32_t		 ik_child_spi;	/* initiator's */
+	/* floods and fragmentation (cookie.c, ikev2_frag.c) */
+	int			 ik_frag;	/* RFC 7383 agreed */
+	struct frag_reasm	*ik_reasm;	/* a message in pieces */
+	uint8_t			*ik_cookie;	/* initiator: the peer's */
+	size_t			 ik_cookielen;
 };
+
+/* Defence against IKE_SA_INIT floods (cookie.c). */
+static struct {
+	struct cookie_secrets	 secrets;
+	struct cookie_limits	 limits;
+	int			 ready;
+} dos = { .limits = { COOKIE_THRESHOLD, COOKIE_HALFOPEN_MAX,
+    COOKIE_PEER_MAX } };
 
 static struct {
 	struct event_base	*base;
@@ -608,8 +623,19 @@ ikesa_send(struct ikesa *ik, const uint8_t *buf, size_t len)
 	} cm;
 	struct cmsghdr		*c;
 	char			 a[64];
+	size_t			 off, one;
 	int			 s;
 
+	/* a train of RFC 7383 fragments (ikev2_frag.c): one by one */
+	if ((one = frag_train_next(buf, len)) != 0 && one < len) {
+		for (off = 0; off < len; off += one) {
+			if ((one = frag_train_next(buf + off, len - off)) == 0)
+				break;
+			ikesa_send(ik, buf + off, one);
+			ex.ctr.ic_frags_sent++;
+		}
+		return;
+	}
 	if (ik->ik_sock < 0 || (s = ex.socks[ik->ik_sock].is_fd) == -1) {
 		log_warnx("peer %s: no socket to send from",
 		    ss_str(&ik->ik_peer, a, sizeof(a)));
@@ -796,6 +822,8 @@ ikesa_free(struct ikesa *ik)
 	free(ik->ik_initres);
 	free(ik->ik_lastres);
 	free(ik->ik_lastreq);
+	free(ik->ik_cookie);
+	frag_free(&ik->ik_reasm);
 	explicit_bzero(ik, sizeof(*ik));
 	free(ik);
 }
@@ -865,8 +893,33 @@ hdr_init(struct ikesa *ik, struct ike_hdr *h, uint8_t exch, int response,
 }
 
 /*
+ * The message b (header, SK payload header, innerlen bytes of inner
+ * payloads) as a train of SKF fragments (RFC 7383), or NULL.
+ */
+static uint8_t *
+sk_seal_frag(struct ikesa *ik, const uint8_t *b, size_t innerlen,
+    size_t *lenp)
+{
+	uint8_t		*train;
+	uint16_t	 n;
+
+	if ((train = frag_seal(&ik->ik_keys, ik->ik_initiator, b,
+	    b[IKE_HDR_LEN], b + IKE_HDR_LEN + IKE_GEN_LEN, innerlen,
+	    frag_mtu(ik->ik_peer.ss_family), lenp, &n)) == NULL) {
+		log_warnx("sa %llu: cannot fragment %zu bytes: %s",
+		    (unsigned long long)ik->ik_sa->sa_id, innerlen,
+		    crypto_errstr());
+		return (NULL);
+	}
+	log_debug("sa %llu: %zu bytes of payloads in %u fragments",
+	    (unsigned long long)ik->ik_sa->sa_id, innerlen, n);
+	return (train);
+}
+
+/*
  * Encrypts what pb holds after its SK payload (opened with no IV room)
- * into a datagram; returns it (malloc'd) or NULL.
+ * into a datagram, or a train of fragments when RFC 7383 was agreed and
+ * it is too long for the path; returns it (malloc'd) or NULL.
  */
 static uint8_t *
 sk_seal(struct ikesa *ik, struct pld_builder *pb, ssize_t inner, size_t *lenp)
@@ -884,6 +937,9 @@ sk_seal(struct ikesa *ik, struct pld_builder *pb, ssize_t inner, size_t *lenp)
 	b = ibuf_data(pb->pb_buf);
 	innerlen = ibuf_length(pb->pb_buf) - inner;
 	msgsz = inner + sk_bodylen(&ik->ik_keys, innerlen);
+	if (ik->ik_frag && inner == IKE_HDR_LEN + IKE_GEN_LEN &&
+	    msgsz > frag_mtu(ik->ik_peer.ss_family))
+		return (sk_seal_frag(ik, b, innerlen, lenp));
 	msg = xcalloc(1, msgsz);
 	memcpy(msg, b, inner);
 	if (sk_encrypt(&ik->ik_keys, ik->ik_initiator, b + inner, innerlen,
@@ -1535,6 +1591,88 @@ msg_error_notify(const struct ike_msg *m)
 
 /* --- IKE_SA_INIT --------------------------------------------------------- */
 
+void
+ikev2_set_cookie_threshold(size_t n)
+{
+	dos.limits.cl_threshold = n;
+}
+
+/*
+ * Admission of an IKE_SA_INIT request (RFC 7296 2.6, cookie.c): counts
+ * the half-open responder SAs, in all and from the peer's address, and
+ * checks a COOKIE it brings.  Returns 0 to go on, or -1 when answered
+ * with a COOKIE notify or dropped.  A half-open SA holds its struct
+ * ikesa and struct sa, the keys, and copies of the request and response.
+ */
+static int
+init_admit(int sock, struct ike_msg *m, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *peer)
+{
+	const struct pld_notify	*n;
+	struct sa		*sa;
+	struct ikesa		*ik;
+	const uint8_t		*ip;
+	uint8_t			 spii[8], cookie[COOKIE_LEN];
+	size_t			 iplen, all = 0, mine = 0;
+	int			 ok = 0, clen;
+	char			 a[64];
+
+	if (!PLD_SEEN(m, IKEV2_PLD_NONCE))
+		return (0);	/* init_respond drops it */
+	if (!dos.ready) {
+		if (cookie_init(&dos.secrets, time(NULL)) == -1)
+			fatalx("cookie secret: %s", crypto_errstr());
+		dos.ready = 1;
+	} else if (cookie_rotate(&dos.secrets, time(NULL)) == -1)
+		fatalx("cookie secret: %s", crypto_errstr());
+	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
+		if ((ik = sa->sa_ike) == NULL || ik->ik_initiator ||
+		    ik->ik_state != IKS_INIT_DONE)
+			continue;
+		all++;
+		if (ss_equal(&ik->ik_peer, peer))
+			mine++;
+	}
+	ip = ss_ip(peer, &iplen);
+	put_be64(spii, m->m_hdr.h_ispi);
+	if (msg_has_notify(m, IKEV2_N_COOKIE, &n)) {
+		ok = cookie_check(&dos.secrets, n->n_data.d_ptr,
+		    n->n_data.d_len, m->m_nonce.d_ptr, m->m_nonce.d_len, ip,
+		    iplen, spii) == 0;
+		if (ok)
+			ex.ctr.ic_cookies_verified++;
+		else
+			ex.ctr.ic_cookies_refused++;
+	}
+	switch (cookie_admit(&dos.limits, all, mine, ok)) {
+	case COOKIE_PASS:
+		return (0);
+	case COOKIE_DEMAND:
+		if ((clen = cookie_make(&dos.secrets, m->m_nonce.d_ptr,
+		    m->m_nonce.d_len, ip, iplen, spii, cookie,
+		    sizeof(cookie))) == -1)
+			return (-1);
+		ex.ctr.ic_cookies_sent++;
+		respond_init_notify(sock, &m->m_hdr, local, peer,
+		    IKEV2_N_COOKIE, cookie, clen);
+		return (-1);
+	default:
+		ex.ctr.ic_halfopen_refused++;
+		log_debug("peer %s: IKE_SA_INIT refused: %zu half-open SAs, "
+		    "%zu of them from this address",
+		    ss_str(peer, a, sizeof(a)), all, mine);
+		return (-1);
+	}
+}
+
+/* Is fragmentation (RFC 7383) on in the running policy set? */
+static int
+frag_enabled(void)
+{
+	return (ex.gen->g_ps != NULL &&
+	    (ex.gen->g_ps->ps_globals.gl_flags & GL_FRAGMENTATION) != 0);
+}
+
 static void
 init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
     const struct sockaddr_storage *local, const struct sockaddr_storage *peer)
@@ -1596,6 +1734,8 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 
 	ik = ikesa_new(pol, 0, local, peer, sock);
 	ik->ik_state = IKS_INIT_DONE;
+	ik->ik_frag = frag_enabled() &&
+	    msg_has_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 	put_be64(ik->ik_spii, m->m_hdr.h_ispi);
 	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR,
 	    &ik->ik_suite.is_encr_bits);
@@ -1619,6 +1759,8 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 		return;
 	}
 	explicit_bzero(gir, sizeof(gir));
+	dh_free(ik->ik_dh);	/* a half-open SA keeps only what it needs */
+	ik->ik_dh = NULL;
 	ik->ik_initreq = xcalloc(1, rawlen);
 	memcpy(ik->ik_initreq, raw, rawlen);
 	ik->ik_initreqlen = rawlen;
@@ -1631,6 +1773,9 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 	pld_add_sa(&pb, &sel, 1);
 	pld_add_ke(&pb, dh, pub, publen);
 	pld_add_nonce(&pb, ik->ik_nr, ik->ik_nrlen);
+	if (ik->ik_frag)
+		pld_add_notify(&pb, 0, 0, 0,
+		    IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	if ((len = pld_build_finish(&pb)) == -1) {
 		ibuf_free(b);
 		ikesa_kill(ik, 0, "IKE_SA_INIT response: %s", pb.pb_err);
@@ -1825,9 +1970,15 @@ init_send(struct ikesa *ik)
 	memset(ik->ik_spir, 0, sizeof(ik->ik_spir));
 	hdr_init(ik, &h, IKEV2_EXCH_IKE_SA_INIT, 0, 0);
 	pld_build_init(&pb, b, &h);
+	if (ik->ik_cookie != NULL)	/* RFC 7296 2.6: first */
+		pld_add_notify(&pb, 0, 0, 0, IKEV2_N_COOKIE, ik->ik_cookie,
+		    ik->ik_cookielen);
 	pld_add_sa(&pb, props, n);
 	pld_add_ke(&pb, ik->ik_group, pub, publen);
 	pld_add_nonce(&pb, ik->ik_ni, ik->ik_nilen);
+	if (frag_enabled())
+		pld_add_notify(&pb, 0, 0, 0,
+		    IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	free(props);
 	if ((len = pld_build_finish(&pb)) == -1) {
 		ibuf_free(b);
@@ -2052,6 +2203,26 @@ init_answer(struct ikesa *ik, struct ike_msg *m, const uint8_t *raw,
 	uint16_t		 g;
 
 	ss_str(&ik->ik_peer, a, sizeof(a));
+	if (msg_has_notify(m, IKEV2_N_COOKIE, &n)) {
+		/* RFC 7296 2.6: the same request again, the cookie first */
+		if (n->n_data.d_len == 0 || n->n_data.d_len > COOKIE_MAX ||
+		    (ik->ik_cookie != NULL && crypto_memeq(ik->ik_cookie,
+		    ik->ik_cookielen, n->n_data.d_ptr, n->n_data.d_len))) {
+			ikesa_kill(ik, 0, "peer %s: COOKIE of %zu bytes, or "
+			    "the one it had", a, n->n_data.d_len);
+			return;
+		}
+		free(ik->ik_cookie);
+		ik->ik_cookie = xcalloc(1, n->n_data.d_len);
+		memcpy(ik->ik_cookie, n->n_data.d_ptr, n->n_data.d_len);
+		ik->ik_cookielen = n->n_data.d_len;
+		ex.ctr.ic_cookies_answered++;
+		log_info("sa %llu: peer %s asks for a cookie, sending again",
+		    (unsigned long long)sa->sa_id, a);
+		evtimer_del(ik->ik_timer);
+		init_send(ik);
+		return;
+	}
 	if (msg_has_notify(m, IKEV2_N_INVALID_KE_PAYLOAD, &n) &&
 	    n->n_data.d_len == 2) {
 		g = n->n_data.d_ptr[0] << 8 | n->n_data.d_ptr[1];
@@ -2095,6 +2266,8 @@ init_answer(struct ikesa *ik, struct ike_msg *m, const uint8_t *raw,
 		return;
 	}
 	put_be64(ik->ik_spir, m->m_hdr.h_rspi);
+	ik->ik_frag = frag_enabled() &&
+	    msg_has_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR,
 	    &ik->ik_suite.is_encr_bits);
 	ik->ik_suite.is_integ = prop_get(&sel, XF_INTEG, NULL);
@@ -2414,6 +2587,70 @@ ikesa_timer(int fd, short ev, void *arg)
 
 /* --- receiving ----------------------------------------------------------- */
 
+/*
+ * One SKF fragment (RFC 7383) of the message the IKE SA expects:
+ * authenticated and decrypted on its own, then kept (ikev2_frag.c).
+ * When it completes the message, the inner payloads go to buf (size
+ * bytes, holding the len bytes of this fragment) at *inoff, *inlen, with
+ * the first one's type in m->m_sk.sk_first, and 1 is returned; else 0.
+ */
+static int
+frag_input(struct ikesa *ik, struct ike_msg *m, uint8_t *buf, size_t size,
+    size_t len, size_t *inoff, size_t *inlen)
+{
+	const struct pld_sk	*sk = &m->m_sk;
+	ssize_t			 whole;
+	uint8_t			 first;
+	char			 err[256];
+	int			 r, gone;
+
+	if (!ik->ik_frag) {
+		log_debug("sa %llu: a fragment, but RFC 7383 was not agreed",
+		    (unsigned long long)ik->ik_sa->sa_id);
+		ex.ctr.ic_dropped++;
+		return (0);
+	}
+	if (sk_decrypt(&ik->ik_keys, !ik->ik_initiator, buf, len,
+	    sk->sk_off - IKE_GEN_LEN - 4, sk->sk_off, inoff, inlen) == -1) {
+		log_debug("sa %llu: fragment %u of %u: %s, dropped",
+		    (unsigned long long)ik->ik_sa->sa_id, sk->sk_fragnum,
+		    sk->sk_fragtotal, crypto_errstr());
+		ex.ctr.ic_dropped++;
+		return (0);
+	}
+	ex.ctr.ic_frags_received++;
+	r = frag_add(&ik->ik_reasm, m->m_hdr.h_msgid, sk->sk_fragnum,
+	    sk->sk_fragtotal, sk->sk_first, buf + *inoff, *inlen, time(NULL),
+	    &gone, err, sizeof(err));
+	if (gone)
+		ex.ctr.ic_reasm_dropped++;
+	switch (r) {
+	case FRAG_DONE:
+		break;
+	case FRAG_DROP:
+		log_warnx("sa %llu: fragment %u of %u dropped: %s",
+		    (unsigned long long)ik->ik_sa->sa_id, sk->sk_fragnum,
+		    sk->sk_fragtotal, err);
+		ex.ctr.ic_dropped++;
+		return (0);
+	default:
+		return (0);
+	}
+	*inoff = IKE_HDR_LEN;
+	whole = frag_take(ik->ik_reasm, buf + *inoff, size - *inoff, &first);
+	frag_free(&ik->ik_reasm);
+	if (whole == -1) {
+		ex.ctr.ic_reasm_dropped++;
+		return (0);
+	}
+	ex.ctr.ic_reasm_done++;
+	*inlen = whole;
+	m->m_sk.sk_first = first;
+	log_debug("sa %llu: message %u reassembled: %zd bytes",
+	    (unsigned long long)ik->ik_sa->sa_id, m->m_hdr.h_msgid, whole);
+	return (1);
+}
+
 static void
 ikev2_recv(int sock, const uint8_t *buf, size_t len,
     const struct sockaddr_storage *peer, const struct sockaddr_storage *local)
@@ -2450,7 +2687,8 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 			}
 			goto out;
 		}
-		if (ex.gen->g_ps == NULL)
+		if (ex.gen->g_ps == NULL ||
+		    init_admit(sock, m, local, peer) == -1)
 			goto out;
 		init_respond(sock, m, copy, len, local, peer);
 		goto out;
@@ -2479,8 +2717,10 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 			goto out;
 		}
 	} else {
+		/* of a fragmented request, fragment 1 only (RFC 7383 2.6.1) */
 		if (ik->ik_peerid > 0 && h->h_msgid == ik->ik_peerid - 1 &&
-		    ik->ik_lastres != NULL) {
+		    ik->ik_lastres != NULL && (!PLD_SEEN(m, IKEV2_PLD_SKF) ||
+		    m->m_sk.sk_fragnum == 1)) {
 			ex.ctr.ic_dup_answered++;
 			ikesa_send(ik, ik->ik_lastres, ik->ik_lastreslen);
 			goto out;
@@ -2489,6 +2729,14 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 			ex.ctr.ic_dropped++;
 			goto out;
 		}
+	}
+	if (PLD_SEEN(m, IKEV2_PLD_SKF) && ik->ik_state != IKS_INIT_SENT) {
+		/* whole in copy at inoff, or not yet (ikev2_frag.c) */
+		if (frag_input(ik, m, copy, sizeof(copy), len, &inoff,
+		    &inlen) != 1)
+			goto out;
+		len = inoff + inlen > len ? inoff + inlen : len;
+		goto inner;
 	}
 	if (!PLD_SEEN(m, IKEV2_PLD_SK) || ik->ik_state == IKS_INIT_SENT) {
 		ex.ctr.ic_dropped++;
@@ -2502,6 +2750,7 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 		ex.ctr.ic_dropped++;
 		goto out;
 	}
+ inner:
 	if (pld_parse_inner(m->m_sk.sk_first, copy + inoff, inlen, m, err,
 	    sizeof(err)) != PLD_OK) {
 		log_warnx("sa %llu: peer %s: malformed payloads: %s",
