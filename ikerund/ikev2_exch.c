@@ -1809,7 +1809,7 @@ auth_respond(struct ikesa *ik, struct ike_msg *m)
 	struct pld_builder	 pb;
 	struct ike_hdr		 h;
 	struct ibuf		*b;
-	uint8_t			 idb[4 + 256], auth[CRYPTO_PRF_MAX];
+	uint8_t			 idb[4 + POL_ID_MAX], auth[CRYPTO_PRF_MAX];
 	uint8_t			*msg;
 	size_t			 idlen, authlen = sizeof(auth), len;
 	ssize_t			 inner;
@@ -2103,7 +2103,7 @@ auth_send(struct ikesa *ik)
 	struct pld_builder	 pb;
 	struct ike_hdr		 h;
 	struct ibuf		*b;
-	uint8_t			 idb[4 + 256], auth[CRYPTO_PRF_MAX];
+	uint8_t			 idb[4 + POL_ID_MAX], auth[CRYPTO_PRF_MAX];
 	uint8_t			*msg;
 	size_t			 idlen, authlen = sizeof(auth);
 	size_t			 n, i, nts = 0;
