@@ -261,6 +261,14 @@ $(B)/fragtest: $(O)/regress/ike/fragtest.o $(FRAG_OBJS:%=$(O)/%) \
 	@echo "  LD      $@"
 	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+# ikeflood: IKE_SA_INIT requests from many addresses (regress/interop flood)
+TESTPROGS	+= $(B)/ikeflood
+$(O)/regress/interop/ikeflood.o: CPPFLAGS += -Iikerund
+$(B)/ikeflood: $(O)/regress/interop/ikeflood.o $(O)/ikerund/pld.o \
+    $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^
+
 $(FUZZ_B)/obj/regress/fuzz/fuzz_frag.o: CPPFLAGS += -Iikerund
 $(FUZZ_B)/fuzz_frag: $(FUZZ_B)/obj/regress/fuzz/fuzz_frag.o \
     $(FRAG_OBJS:%=$(FUZZ_B)/obj/%) $(FUZZ_B)/obj/common/util.o

@@ -33,6 +33,11 @@
 #   reload/...      a load keeps a live SA (a ping across it loses nothing);
 #                   a load without its policy deletes it, Delete to the peer;
 #                   ikectl lookup names the policy and SA, and why not others
+#   frag-resp/..., frag-init/...  RFC 7383 fragments both ways against
+#                   strongSwan (IDs of 800 bytes), ping; frag-self/... the
+#                   same between two ikerund
+#   flood/...       IKE_SA_INIT flood from 200 spoofed addresses: cookies
+#                   on, half-open SAs and memory bounded, a live SA pings
 #   host/...        first, on this machine's kernel: IKE-level ikerund to
 #                   ikerund (no ESP here); HOST_ONLY=1 runs just these,
 #                   SKIP_HOST=1 skips them; ONLY="a b" picks guest scenarios
@@ -133,6 +138,9 @@ host_dos_tests() (
 		fi
 		printf 'set fragmentation\nikev2 "gw" %s esp from %s to %s local %s peer %s ikesa enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group ecp256 childsa enc aes-128-gcm srcid %s dstid %s psk "host-dos-psk-0123456789abcdef"\n' \
 		    "$@" >"$W/$side.conf"
+		# road warriors from 203.0.113.0/24: what the flood below aims at
+		[ $side = l ] && printf 'ikev2 "rw" passive esp from %s to 192.0.2.128/25 local %s peer 203.0.113.0/24 ikesa enc aes-128-gcm prf hmac-sha2-256 group curve25519 childsa enc aes-128-gcm psk "host-dos-rw-psk-0123456789abcdef"\n' \
+		    "$LEFT_NET" "$LEFT_ADDR" >>"$W/$side.conf"
 		chmod 0600 "$W/$side.conf"
 		"$BUILD/ikecc" -f "$W/$side.conf" -o "$W/$side.bin" || { nok host/dos/compile; exit 0; }
 	done
@@ -170,6 +178,19 @@ host_dos_tests() (
 	# matched it (established); "show sa" shows its first 255 bytes
 	[ "$(ns_ikectl "$NS_LEFT" show sa -j | jq -r '.sas[0].peer_id')" = "$(long right | cut -c1-255)" ] &&
 	    ok host/dos/long-id || nok host/dos/long-id "$(ns_ikectl "$NS_LEFT" show sa -j | jq -r '.sas[0].peer_id' | cut -c1-60)"
+	# a flood from 100 spoofed addresses: every request gets a cookie
+	# (threshold 0), none leaves state, the SA stays
+	c0=$(ns_ikectl "$NS_LEFT" show stats -j | jq .ike.cookies_sent)
+	ns_exec "$NS_RIGHT" "$BUILD/ikeflood" -s 203.0.113.20 -n 100 -c 3000 -r 20000 "$LEFT_ADDR" >"$W/flood.out" 2>&1
+	sleep 1
+	c1=$(ns_ikectl "$NS_LEFT" show stats -j | jq .ike.cookies_sent)
+	js=$(ns_ikectl "$NS_LEFT" show sa -j)
+	if [ $((c1 - c0)) -ge 1000 ] && [ "$(jq '[.sas[] | select(.state != "established")] | length' <<<"$js")" = 0 ] &&
+	    [ "$(jq '.sas | length' <<<"$js")" = 1 ]; then
+		ok host/dos/flood-cookies
+	else
+		nok host/dos/flood-cookies "$((c1 - c0)) cookies for $(cat "$W/flood.out"), $(jq '.sas | length' <<<"$js") SAs"
+	fi
 	ns_stop "$NS_RIGHT" ikerund
 	ns_stop "$NS_LEFT" ikerund
 	if grep -h "AddressSanitizer\|runtime error:" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" \
@@ -956,6 +977,187 @@ for v in gcm cbc; do
 	stop_all
 	check_clean $n/clean-left left
 done
+
+# --- fragmentation (RFC 7383) ---------------------------------------------------
+# frag-resp/..., frag-init/...: ikerund with "set fragmentation" against
+# strongSwan (fragmentation = yes, fragment_size = 512), IDs of some 800
+# bytes so that IKE_AUTH is certificate-sized: both sides must send it in
+# SKF fragments (tshark sees payload 53 both ways), reassemble, and carry
+# a ping.  frag-self/...: the same between two ikerund.
+long_id() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+		printf 'label%02d-%s.' $i "$(printf '%052d' 0)"
+	done
+	printf '%s.example' "$1"
+}
+
+frag_ikerund_conf() {	# NAME MODE SIDE
+	local lid rid
+	if [ "$3" = left ]; then lid=$(long_id left) rid=$(long_id right)
+	else lid=$(long_id right) rid=$(long_id left); fi
+	ikerund_conf "$1" "$2" "$3" "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+	    "enc aes-128-gcm" || return 1
+	{ echo "set fragmentation"; sed "s/srcid [^ ]* dstid [^ ]*/srcid $lid dstid $rid/" "$W/$1.conf"; } >"$W/$1.conf.new"
+	mv "$W/$1.conf.new" "$W/$1.conf"
+	chmod 0600 "$W/$1.conf"
+	"$BUILD/ikecc" -f "$W/$1.conf" -o "$W/$1.bin" >"$W/$1.ikecc" 2>&1
+}
+
+# SKF datagrams from SRC in the capture
+skf_from() {
+	tshark -n -r "$1" -Y "ip.src == $2 && udp.port == 500 && isakmp.nextpayload == 53" 2>/dev/null | wc -l
+}
+
+frag_check() {	# NAME PCAP: counters of left, fragments on the wire
+	local n=$1 js l r mal
+	js=$(ns_ikectl left show stats -j | jq -c .ike)
+	if [ "$(jq '.fragments_sent >= 2 and .fragments_received >= 2 and .reassembled >= 1 and .reassembly_dropped == 0' <<<"$js")" = true ]; then
+		ok "$n/counters"
+	else
+		nok "$n/counters" "$js"
+	fi
+	if [ -s "$2" ]; then
+		l=$(skf_from "$2" "$LEFT_ADDR") r=$(skf_from "$2" "$RIGHT_ADDR")
+		mal=$(tshark -n -r "$2" -Y "_ws.malformed || _ws.expert.severity >= error" 2>/dev/null | wc -l)
+		if [ "$l" -ge 2 ] && [ "$r" -ge 2 ] && [ "$mal" = 0 ]; then
+			ok "$n/tshark-skf-both-ways"
+		else
+			nok "$n/tshark-skf-both-ways" "$l SKF from left, $r from right, $mal malformed"
+		fi
+	else
+		nok "$n/tshark-skf-both-ways" "no capture"
+	fi
+}
+
+frag_swan() {	# NAME MODE(passive: strongSwan initiates; active: ikerund does)
+	local n=$1 mode=$2 lid rid
+	want "$n" || return 0
+	step "$n"
+	frag_ikerund_conf "$n" "$mode" left || { nok "$n/compile" "$(cat "$W/$n.ikecc")"; return; }
+	swan_conf "$n" aes128gcm16-prfsha256-x25519 aes128gcm16
+	lid=$(long_id left) rid=$(long_id right)
+	sed -i -e "s/id = right.example/id = $rid/" -e "s/id = left.example/id = $lid/" \
+	    -e "s/id-1 = left.example/id-1 = $lid/" -e "s/id-2 = right.example/id-2 = $rid/" \
+	    -e "s/version = 2/version = 2\n\t\t\tfragmentation = yes/" "$W/$n.swan"
+	ns_capture_start right "$W/$n.pcapng" >/dev/null 2>&1
+	if [ "$mode" = passive ]; then
+		ns_start_ikerund left "$W/$n.bin" &&
+		    ns_start_charon right "$W/$n.swan" "fragment_size = 512"
+	else
+		ns_start_charon right "$W/$n.swan" "fragment_size = 512" &&
+		    ns_start_ikerund left "$W/$n.bin"
+	fi || { nok "$n/start" "$(logs)"; stop_all; ns_capture_stop right; return; }
+	if [ "$mode" = passive ]; then
+		ns_swanctl right --initiate --child lan --timeout 20 >"$W/$n.initiate" 2>&1
+	fi
+	if ns_wait 20 bash -c "ip netns exec $NS_LEFT ip xfrm state | grep -q 'aead rfc4106(gcm(aes))'"; then
+		ok "$n/established"
+	else
+		nok "$n/established" "$(logs)"
+	fi
+	if ping_through; then ok "$n/ping"; else nok "$n/ping" "$(ns_xfrm left | tr '\n' '|')"; fi
+	save_logs "$n"
+	ns_capture_stop right
+	frag_check "$n" "$W/$n.pcapng"
+	stop_all
+	check_clean "$n/clean-left" left
+}
+
+frag_swan frag-resp passive
+frag_swan frag-init active
+
+n=frag-self
+if want $n; then
+	step $n
+	frag_ikerund_conf $n-l passive left && frag_ikerund_conf $n-r active right ||
+	    nok $n/compile "$(cat "$W/$n-l.ikecc" "$W/$n-r.ikecc")"
+	ns_capture_start right "$W/$n.pcapng" >/dev/null 2>&1
+	if ns_start_ikerund left "$W/$n-l.bin" && ns_start_ikerund right "$W/$n-r.bin"; then
+		if ns_wait 20 bash -c "ip netns exec $NS_LEFT ip xfrm state | grep -q 'aead rfc4106(gcm(aes))'"; then
+			ok $n/established
+		else
+			nok $n/established "$(logs)"
+		fi
+		if ping_through; then ok $n/ping; else nok $n/ping "$(logs)"; fi
+		ns_capture_stop right
+		frag_check $n "$W/$n.pcapng"
+	else
+		nok $n/start "$(logs)"
+		ns_capture_stop right
+	fi
+	save_logs $n
+	stop_all
+	check_clean $n/clean-left left
+fi
+
+# --- a flood of IKE_SA_INIT requests (RFC 7296 2.6) --------------------------------
+# flood/...: ikerund on the left answers strongSwan (a "gw" SA that carries
+# a ping) and road warriors from 203.0.113.0/24 ("rw", passive).  ikeflood
+# sends IKE_SA_INIT requests from 200 addresses of 203.0.113.0/24 (spoofed:
+# bound with IP_FREEBIND in the right namespace; the answers die there).
+# Past the threshold (ikerund -C 20) every request gets a COOKIE and no
+# state: half-open SAs stay at the threshold, the ikev2 process's memory
+# stays flat, the established SA keeps carrying pings during the flood.
+n=flood
+if want $n; then
+	step $n
+	ikerund_conf $n passive left "enc aes-128-gcm prf hmac-sha2-256 group curve25519" "enc aes-128-gcm" ||
+	    nok $n/compile "$(cat "$W/$n.ikecc")"
+	cat >>"$W/$n.conf" <<-EOF
+	ikev2 "rw" passive esp from $LEFT_NET to 192.0.2.128/25 \\
+		local $LEFT_ADDR peer 203.0.113.0/24 \\
+		ikesa enc aes-128-gcm prf hmac-sha2-256 group curve25519 \\
+		childsa enc aes-128-gcm psk "$PSK-rw"
+	EOF
+	"$BUILD/ikecc" -f "$W/$n.conf" -o "$W/$n.bin" >"$W/$n.ikecc" 2>&1 ||
+	    nok $n/compile "$(cat "$W/$n.ikecc")"
+	swan_conf $n aes128gcm16-prfsha256-x25519 aes128gcm16
+	if ns_start_ikerund left "$W/$n.bin" -C 20 && ns_start_charon right "$W/$n.swan" &&
+	    ns_swanctl right --initiate --child lan --timeout 20 >"$W/$n.initiate" 2>&1; then
+		ok $n/established
+		ik=$(for p in $(ns_pids left); do
+			tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- '-T ikev2' && echo "$p"
+		done | head -n 1)
+		rss() { awk '/^VmRSS/ { print $2 }' "/proc/$ik/status"; }
+		rss0=$(rss)
+		ns_exec right "$BUILD/ikeflood" -s 203.0.113.20 -n 200 -c 20000 -r 2000 \
+		    "$LEFT_ADDR" >"$W/$n.flood" 2>&1 &
+		fpid=$!
+		sleep 2
+		if ping_through; then ok $n/ping-during-flood; else nok $n/ping-during-flood "$(logs)"; fi
+		maxho=0
+		while kill -0 $fpid 2>/dev/null; do
+			ho=$(ns_ikectl left show sa -j | jq '[.sas[] | select(.state == "larval")] | length')
+			[ "${ho:-0}" -gt "$maxho" ] && maxho=$ho
+			sleep 1
+		done
+		wait $fpid
+		rss1=$(rss)
+		js=$(ns_ikectl left show stats -j | jq -c .ike)
+		if [ "$(jq '.cookies_sent >= 1000' <<<"$js")" = true ]; then
+			ok $n/cookies-on
+		else
+			nok $n/cookies-on "$js $(cat "$W/$n.flood")"
+		fi
+		[ "$maxho" -le 20 ] && ok $n/half-open-bounded || nok $n/half-open-bounded "$maxho half-open SAs"
+		# 20000 half-open SAs would take some 40 MB; allow 2 MB of noise
+		if [ -n "$rss0" ] && [ -n "$rss1" ] && [ $((rss1 - rss0)) -lt 2048 ]; then
+			ok $n/memory-bounded
+		else
+			nok $n/memory-bounded "ikev2 RSS ${rss0:-?} kB before, ${rss1:-?} kB after"
+		fi
+		echo "# $n: $(cat "$W/$n.flood"); ikev2 RSS $rss0 kB -> $rss1 kB; at most $maxho half-open; $js"
+		if ping_through; then ok $n/ping-after-flood; else nok $n/ping-after-flood "$(logs)"; fi
+		[ "$(ns_ikectl left show sa -j | jq '[.sas[] | select(.state == "established")] | length')" = 1 ] &&
+		    ok $n/sa-kept || nok $n/sa-kept
+	else
+		nok $n/start "$(logs)"
+	fi
+	save_logs $n
+	stop_all
+	check_clean $n/clean-left left
+fi
 
 step done
 exit 0
