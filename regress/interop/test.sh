@@ -193,9 +193,26 @@ host_dos_tests() (
 	fi
 	ns_stop "$NS_RIGHT" ikerund
 	ns_stop "$NS_LEFT" ikerund
-	if grep -h "AddressSanitizer\|runtime error:" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" \
+	cp "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" "$W/left-first.out"
+	# no cookies (-C 10000): one address floods; its half-open SAs stop
+	# at the per-address bound (1024), the rest is refused and counted
+	if ns_start_ikerund "$NS_LEFT" "$W/l.bin" -C 10000 >/dev/null 2>&1; then
+		ns_exec "$NS_RIGHT" "$BUILD/ikeflood" -s 203.0.113.7 -n 1 -c 1500 -r 5000 "$LEFT_ADDR" >"$W/flood1.out" 2>&1
+		sleep 1
+		js=$(ns_ikectl "$NS_LEFT" show stats -j | jq -c .ike)
+		ho=$(ns_ikectl "$NS_LEFT" show sa -j | jq '[.sas[] | select(.state == "larval")] | length')
+		if [ "$ho" = 1024 ] && [ "$(jq '.halfopen_refused >= 1 and .cookies_sent == 0' <<<"$js")" = true ]; then
+			ok host/dos/per-peer-bound
+		else
+			nok host/dos/per-peer-bound "$ho half-open, $js, $(cat "$W/flood1.out")"
+		fi
+		ns_stop "$NS_LEFT" ikerund
+	else
+		nok host/dos/per-peer-bound "start"
+	fi
+	if grep -h "AddressSanitizer\|runtime error:" "$W/left-first.out" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" \
 	    "$(ns_dir "$NS_RIGHT" ikerund)/ikerund.out" >/dev/null 2>&1; then
-		nok host/dos/sanitizers "$(grep -h -A4 "AddressSanitizer\|runtime error:" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" "$(ns_dir "$NS_RIGHT" ikerund)/ikerund.out" | head -n 6 | tr '\n' '|')"
+		nok host/dos/sanitizers "$(grep -h -A4 "AddressSanitizer\|runtime error:" "$W/left-first.out" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" "$(ns_dir "$NS_RIGHT" ikerund)/ikerund.out" | head -n 6 | tr '\n' '|')"
 	else
 		ok host/dos/sanitizers
 	fi
