@@ -1589,7 +1589,7 @@ msg_error_notify(const struct ike_msg *m)
 	return (NULL);
 }
 
-/* --- IKE_SA_INIT --------------------------------------------------------- */
+/* --- floods (RFC 7296 2.6, cookie.c), fragments (RFC 7383, ikev2_frag.c) -- */
 
 void
 ikev2_set_cookie_threshold(size_t n)
@@ -1672,6 +1672,72 @@ frag_enabled(void)
 	return (ex.gen->g_ps != NULL &&
 	    (ex.gen->g_ps->ps_globals.gl_flags & GL_FRAGMENTATION) != 0);
 }
+
+/*
+ * One SKF fragment (RFC 7383) of the message the IKE SA expects:
+ * authenticated and decrypted on its own, then kept (ikev2_frag.c).
+ * When it completes the message, the inner payloads go to buf (size
+ * bytes, holding the len bytes of this fragment) at *inoff, *inlen, with
+ * the first one's type in m->m_sk.sk_first, and 1 is returned; else 0.
+ */
+static int
+frag_input(struct ikesa *ik, struct ike_msg *m, uint8_t *buf, size_t size,
+    size_t len, size_t *inoff, size_t *inlen)
+{
+	const struct pld_sk	*sk = &m->m_sk;
+	ssize_t			 whole;
+	uint8_t			 first;
+	char			 err[256];
+	int			 r, gone;
+
+	if (!ik->ik_frag) {
+		log_debug("sa %llu: a fragment, but RFC 7383 was not agreed",
+		    (unsigned long long)ik->ik_sa->sa_id);
+		ex.ctr.ic_dropped++;
+		return (0);
+	}
+	if (sk_decrypt(&ik->ik_keys, !ik->ik_initiator, buf, len,
+	    sk->sk_off - IKE_GEN_LEN - 4, sk->sk_off, inoff, inlen) == -1) {
+		log_debug("sa %llu: fragment %u of %u: %s, dropped",
+		    (unsigned long long)ik->ik_sa->sa_id, sk->sk_fragnum,
+		    sk->sk_fragtotal, crypto_errstr());
+		ex.ctr.ic_dropped++;
+		return (0);
+	}
+	ex.ctr.ic_frags_received++;
+	r = frag_add(&ik->ik_reasm, m->m_hdr.h_msgid, sk->sk_fragnum,
+	    sk->sk_fragtotal, sk->sk_first, buf + *inoff, *inlen, time(NULL),
+	    &gone, err, sizeof(err));
+	if (gone)
+		ex.ctr.ic_reasm_dropped++;
+	switch (r) {
+	case FRAG_DONE:
+		break;
+	case FRAG_DROP:
+		log_warnx("sa %llu: fragment %u of %u dropped: %s",
+		    (unsigned long long)ik->ik_sa->sa_id, sk->sk_fragnum,
+		    sk->sk_fragtotal, err);
+		ex.ctr.ic_dropped++;
+		return (0);
+	default:
+		return (0);
+	}
+	*inoff = IKE_HDR_LEN;
+	whole = frag_take(ik->ik_reasm, buf + *inoff, size - *inoff, &first);
+	frag_free(&ik->ik_reasm);
+	if (whole == -1) {
+		ex.ctr.ic_reasm_dropped++;
+		return (0);
+	}
+	ex.ctr.ic_reasm_done++;
+	*inlen = whole;
+	m->m_sk.sk_first = first;
+	log_debug("sa %llu: message %u reassembled: %zd bytes",
+	    (unsigned long long)ik->ik_sa->sa_id, m->m_hdr.h_msgid, whole);
+	return (1);
+}
+
+/* --- IKE_SA_INIT --------------------------------------------------------- */
 
 static void
 init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
@@ -2586,70 +2652,6 @@ ikesa_timer(int fd, short ev, void *arg)
 }
 
 /* --- receiving ----------------------------------------------------------- */
-
-/*
- * One SKF fragment (RFC 7383) of the message the IKE SA expects:
- * authenticated and decrypted on its own, then kept (ikev2_frag.c).
- * When it completes the message, the inner payloads go to buf (size
- * bytes, holding the len bytes of this fragment) at *inoff, *inlen, with
- * the first one's type in m->m_sk.sk_first, and 1 is returned; else 0.
- */
-static int
-frag_input(struct ikesa *ik, struct ike_msg *m, uint8_t *buf, size_t size,
-    size_t len, size_t *inoff, size_t *inlen)
-{
-	const struct pld_sk	*sk = &m->m_sk;
-	ssize_t			 whole;
-	uint8_t			 first;
-	char			 err[256];
-	int			 r, gone;
-
-	if (!ik->ik_frag) {
-		log_debug("sa %llu: a fragment, but RFC 7383 was not agreed",
-		    (unsigned long long)ik->ik_sa->sa_id);
-		ex.ctr.ic_dropped++;
-		return (0);
-	}
-	if (sk_decrypt(&ik->ik_keys, !ik->ik_initiator, buf, len,
-	    sk->sk_off - IKE_GEN_LEN - 4, sk->sk_off, inoff, inlen) == -1) {
-		log_debug("sa %llu: fragment %u of %u: %s, dropped",
-		    (unsigned long long)ik->ik_sa->sa_id, sk->sk_fragnum,
-		    sk->sk_fragtotal, crypto_errstr());
-		ex.ctr.ic_dropped++;
-		return (0);
-	}
-	ex.ctr.ic_frags_received++;
-	r = frag_add(&ik->ik_reasm, m->m_hdr.h_msgid, sk->sk_fragnum,
-	    sk->sk_fragtotal, sk->sk_first, buf + *inoff, *inlen, time(NULL),
-	    &gone, err, sizeof(err));
-	if (gone)
-		ex.ctr.ic_reasm_dropped++;
-	switch (r) {
-	case FRAG_DONE:
-		break;
-	case FRAG_DROP:
-		log_warnx("sa %llu: fragment %u of %u dropped: %s",
-		    (unsigned long long)ik->ik_sa->sa_id, sk->sk_fragnum,
-		    sk->sk_fragtotal, err);
-		ex.ctr.ic_dropped++;
-		return (0);
-	default:
-		return (0);
-	}
-	*inoff = IKE_HDR_LEN;
-	whole = frag_take(ik->ik_reasm, buf + *inoff, size - *inoff, &first);
-	frag_free(&ik->ik_reasm);
-	if (whole == -1) {
-		ex.ctr.ic_reasm_dropped++;
-		return (0);
-	}
-	ex.ctr.ic_reasm_done++;
-	*inlen = whole;
-	m->m_sk.sk_first = first;
-	log_debug("sa %llu: message %u reassembled: %zd bytes",
-	    (unsigned long long)ik->ik_sa->sa_id, m->m_hdr.h_msgid, whole);
-	return (1);
-}
 
 static void
 ikev2_recv(int sock, const uint8_t *buf, size_t len,
