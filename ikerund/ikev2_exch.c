@@ -45,6 +45,7 @@
 #define IKEV2_ACTIVE_RETRY	10	/* seconds between tries of "active" */
 #define IKEV2_REKEYED_LINGER	30	/* a rekeyed IKE SA waits its Delete */
 #define IKEV2_NONCE_KEEP	32	/* bytes kept for 2.8.1 comparisons */
+#define IKEV2_OUT_WAIT		10	/* most seconds a new SA waits to send */
 
 enum ikesa_state {
 	IKS_INIT_SENT = 1,	/* initiator: IKE_SA_INIT request out */
@@ -96,6 +97,8 @@ struct childsa {
 	int		 cs_installed;
 	int		 cs_out_wait;	/* outbound SA not installed yet */
 	int		 cs_gone;	/* expired in the kernel: CS_GONE_* */
+	int		 cs_soft;	/* soft expiry seen: rekey asked */
+	time_t		 cs_born;
 	struct child_keys *cs_keys;	/* for it, until then (wiped) */
 	uint32_t	 cs_replaces;	/* rekey: the old one's spi_in */
 	int		 cs_ini;	/* we began the exchange making it */
@@ -191,6 +194,7 @@ static void	 ikesa_life(int, short, void *);
 static void	 child_keys_free(struct childsa *);
 static void	 ikesa_established(struct ikesa *);
 static void	 req_next(struct ikesa *);
+static void	 life_arm(struct ikesa *);
 static void	 child_expire(const struct kernel_event *);
 static void	 active_retry(int, short, void *);
 static void	 child_promote(struct ikesa *, struct childsa *);
@@ -612,6 +616,7 @@ static void
 child_install(struct ikesa *ik, struct childsa *cs,
     const struct child_keys *ck, int out)
 {
+	cs->cs_born = time(NULL);
 	child_sa_add(ik, cs, 1, ck);
 	if (out)
 		child_sa_add(ik, cs, 0, ck);
@@ -3176,6 +3181,7 @@ rekey_child_respond(struct ikesa *ik, struct ike_msg *m,
 	}
 	/* inbound now; outbound once the initiator deletes the old SA */
 	child_install(ik, nc, &ck, 0);
+	life_arm(ik);
 	ex.ctr.ic_child_sas--;
 	ex.ctr.ic_child_rekeys++;
 	child_keys_clear(&ck);
@@ -3491,7 +3497,9 @@ child_expire(const struct kernel_event *ke)
 	if ((cs = child_by_spi(ke->ke_spi, &ik)) == NULL)
 		return;
 	if (ke->ke_type == KEV_EXPIRE_SOFT) {
-		if (cs == &ik->ik_child) {
+		/* the first of its two SAs to expire starts the rekey */
+		if (cs == &ik->ik_child && !cs->cs_soft) {
+			cs->cs_soft = 1;
 			log_debug("sa %llu: CHILD SA 0x%08x soft expiry",
 			    (unsigned long long)ik->ik_sa->sa_id, ke->ke_spi);
 			ik->ik_todo |= TODO_REKEY_CHILD;
@@ -3603,8 +3611,17 @@ peer_moved(struct ikesa *ik, int sock, const struct sockaddr_storage *peer)
 	if (ss_equal(peer, &ik->ik_peer) && ss_port(peer) ==
 	    ss_port(&ik->ik_peer) && sock == ik->ik_sock)
 		return;
-	if (!ik->ik_natt)
+	if (!ik->ik_natt) {
+		/*
+		 * no NAT, but the peer moved to port 4500 all the same
+		 * (as MOBIKE wants): answers go where requests come from
+		 */
+		if (ss_equal(peer, &ik->ik_peer)) {
+			ik->ik_peer = *peer;
+			ik->ik_sock = sock;
+		}
 		return;
+	}
 	addr = !ss_equal(peer, &ik->ik_peer);
 	if (ik->ik_state == IKS_ESTABLISHED) {
 		ex.ctr.ic_peer_moved++;
@@ -3645,6 +3662,9 @@ life_arm(struct ikesa *ik)
 			next = ik->ik_rekey_at;
 		if (ik->ik_nat_local && ik->ik_keepalive < next)
 			next = ik->ik_keepalive;
+		if (ik->ik_dup.cs_out_wait &&
+		    ik->ik_dup.cs_born + IKEV2_OUT_WAIT < next)
+			next = ik->ik_dup.cs_born + IKEV2_OUT_WAIT;
 	}
 	tv.tv_sec = next > now ? next - now : 1;
 	evtimer_add(ik->ik_life, &tv);
@@ -3678,6 +3698,10 @@ ikesa_life(int fd, short ev, void *arg)
 			ik->ik_rekey_at = 0;
 			ik->ik_todo |= TODO_REKEY_IKE;
 		}
+		/* the peer's rekey never deleted the old SA: send anyway */
+		if (ik->ik_dup.cs_out_wait &&
+		    now >= ik->ik_dup.cs_born + IKEV2_OUT_WAIT)
+			child_out_now(ik, &ik->ik_dup);
 		if (ik->ik_nat_local && now >= ik->ik_keepalive) {
 			ikesa_send_raw(ik, &ka, 1, 1);
 			ex.ctr.ic_nat_keepalives++;
