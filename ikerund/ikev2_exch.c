@@ -710,7 +710,8 @@ child_refused(uint32_t kid)
 			continue;
 		log_warnx("sa %llu: the kernel refused the CHILD SA, "
 		    "deleting it", (unsigned long long)sa->sa_id);
-		send_delete(ik, 0);
+		if (ik->ik_lastreq == NULL)
+			send_delete(ik, 0);
 		child_remove(ik);
 		return;
 	}
@@ -3514,11 +3515,17 @@ child_expire(const struct kernel_event *ke)
 	    cs == &ik->ik_child ? "not rekeyed in time" : "rekeyed");
 	/* the kernel deleted that one; this does the rest */
 	cs->cs_gone |= in ? CS_GONE_IN : CS_GONE_OUT;
-	if (cs == &ik->ik_child) {
-		send_delete(ik, 0);
-		child_remove(ik);
-	} else
+	if (cs != &ik->ik_child)
 		child_drop(ik, cs);
+	else if (ik->ik_lastreq != NULL && ik->ik_req == REQ_REKEY_CHILD &&
+	    ik->ik_req_spi == cs->cs_spi_in)
+		;	/* its rekey is under way: the new SA replaces it */
+	else {
+		/* a Delete, unless a request is in flight (window of one) */
+		if (ik->ik_lastreq == NULL)
+			send_delete(ik, 0);
+		child_remove(ik);
+	}
 	counters_changed();
 }
 
