@@ -732,7 +732,10 @@ ikev2_kernel_msg(struct msg *m)
 		if (kernel_result_decode(m->m_data, m->m_hdr.mh_len,
 		    &kr) == -1)
 			fatalx("malformed kernel result from the parent");
-		if (kr.kr_error != 0) {
+		if (kr.kr_error == ESRCH || kr.kr_error == ENOENT) {
+			/* deleting what the kernel expired meanwhile */
+			log_debug("kernel: %s", kr.kr_msg);
+		} else if (kr.kr_error != 0) {
 			ex.ctr.ic_kernel_errors++;
 			counters_changed();
 			log_warnx("kernel: %s", kr.kr_msg);
