@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <linux/ipsec.h>
 #include <linux/xfrm.h>
 
@@ -572,7 +573,7 @@ parent_ike_sockets(void)
 	uint8_t			 buf[16];
 	socklen_t		 sslen;
 	size_t			 i, j, len;
-	int			 fd, one = 1;
+	int			 fd, one = 1, encap = UDP_ENCAP_ESPINUDP;
 
 	for (i = 0; i < nitems(afs); i++) {
 		for (j = 0; j < nitems(ports); j++) {
@@ -607,6 +608,12 @@ parent_ike_sockets(void)
 				close(fd);
 				continue;
 			}
+			/* ESP in UDP arrives here; the kernel takes it */
+			if (ports[j] == 4500 && setsockopt(fd, IPPROTO_UDP,
+			    UDP_ENCAP, &encap, sizeof(encap)) == -1)
+				log_warn("IKE socket %s port 4500: no UDP "
+				    "encapsulation of ESP", afs[i] == AF_INET ?
+				    "inet" : "inet6");
 			if (sock_bypass(fd, afs[i]) == -1)
 				log_warn("IKE socket %s port %d: no IPsec "
 				    "bypass", afs[i] == AF_INET ? "inet" :
@@ -716,6 +723,7 @@ show_stats(struct ctl_client *cc, uint32_t reqid, int json)
 	size_t		 len = 0;
 	FILE		*fp;
 	struct tm	 tm;
+	size_t		 i;
 	int		 passive, decouple;
 
 	if ((fp = open_memstream(&text, &len)) == NULL) {
@@ -746,43 +754,15 @@ show_stats(struct ctl_client *cc, uint32_t reqid, int json)
 		    (unsigned long long)env.st_busy);
 		json_string(fp, env.st_last_error);
 		fprintf(fp, ",\"clients_refused\":%llu,"
-		    "\"malformed_messages\":%llu,\"ike\":{\"received\":%llu,"
-		    "\"sent\":%llu,\"malformed\":%llu,\"dropped\":%llu,"
-		    "\"retransmits\":%llu,\"duplicates_answered\":%llu,"
-		    "\"no_proposal_chosen\":%llu,"
-		    "\"authentication_failed\":%llu,"
-		    "\"ts_unacceptable\":%llu,\"ike_sas\":%llu,"
-		    "\"child_sas\":%llu,\"kernel_errors\":%llu,"
-		    "\"cookies_sent\":%llu,\"cookies_verified\":%llu,"
-		    "\"cookies_refused\":%llu,\"cookies_answered\":%llu,"
-		    "\"halfopen_refused\":%llu,\"fragments_sent\":%llu,"
-		    "\"fragments_received\":%llu,"
-		    "\"reassembled\":%llu,\"reassembly_dropped\":%llu},"
-		    "\"mode\":\"%s\",\"kernel\":\"%s\",\"uptime\":%lld}\n",
+		    "\"malformed_messages\":%llu,\"ike\":{",
 		    (unsigned long long)env.st_ctl_refused,
-		    (unsigned long long)env.st_malformed,
-		    (unsigned long long)env.ikec.ic_rx,
-		    (unsigned long long)env.ikec.ic_tx,
-		    (unsigned long long)env.ikec.ic_malformed,
-		    (unsigned long long)env.ikec.ic_dropped,
-		    (unsigned long long)env.ikec.ic_retransmits,
-		    (unsigned long long)env.ikec.ic_dup_answered,
-		    (unsigned long long)env.ikec.ic_no_proposal,
-		    (unsigned long long)env.ikec.ic_auth_failed,
-		    (unsigned long long)env.ikec.ic_ts_unacceptable,
-		    (unsigned long long)env.ikec.ic_ike_sas,
-		    (unsigned long long)env.ikec.ic_child_sas,
-		    (unsigned long long)env.ikec.ic_kernel_errors,
-		    (unsigned long long)env.ikec.ic_cookies_sent,
-		    (unsigned long long)env.ikec.ic_cookies_verified,
-		    (unsigned long long)env.ikec.ic_cookies_refused,
-		    (unsigned long long)env.ikec.ic_cookies_answered,
-		    (unsigned long long)env.ikec.ic_halfopen_refused,
-		    (unsigned long long)env.ikec.ic_frags_sent,
-		    (unsigned long long)env.ikec.ic_frags_received,
-		    (unsigned long long)env.ikec.ic_reasm_done,
-		    (unsigned long long)env.ikec.ic_reasm_dropped,
-		    passive ? "passive" : "active",
+		    (unsigned long long)env.st_malformed);
+		for (i = 0; i < ike_counter_nnames; i++)
+			fprintf(fp, "%s\"%s\":%llu", i ? "," : "",
+			    ike_counter_names[i].icn_json,
+			    (unsigned long long)ike_counter(&env.ikec, i));
+		fprintf(fp, "},\"mode\":\"%s\",\"kernel\":\"%s\","
+		    "\"uptime\":%lld}\n", passive ? "passive" : "active",
 		    decouple ? "decouple" : "couple",
 		    (long long)(time(NULL) - env.st_started));
 	} else {
@@ -808,38 +788,9 @@ show_stats(struct ctl_client *cc, uint32_t reqid, int json)
 		    (unsigned long long)env.st_malformed,
 		    passive ? "passive" : "active",
 		    decouple ? "decouple" : "couple");
-		fprintf(fp, "ike messages: %llu received, %llu sent, "
-		    "%llu retransmitted, %llu duplicates answered\n"
-		    "ike malformed messages: %llu\nike dropped messages: "
-		    "%llu\n"
-		    "no proposal chosen: %llu\nauthentication failed: %llu\n"
-		    "ts unacceptable: %llu\nike sas established: %llu\n"
-		    "child sas established: %llu\nkernel errors: %llu\n",
-		    (unsigned long long)env.ikec.ic_rx,
-		    (unsigned long long)env.ikec.ic_tx,
-		    (unsigned long long)env.ikec.ic_retransmits,
-		    (unsigned long long)env.ikec.ic_dup_answered,
-		    (unsigned long long)env.ikec.ic_malformed,
-		    (unsigned long long)env.ikec.ic_dropped,
-		    (unsigned long long)env.ikec.ic_no_proposal,
-		    (unsigned long long)env.ikec.ic_auth_failed,
-		    (unsigned long long)env.ikec.ic_ts_unacceptable,
-		    (unsigned long long)env.ikec.ic_ike_sas,
-		    (unsigned long long)env.ikec.ic_child_sas,
-		    (unsigned long long)env.ikec.ic_kernel_errors);
-		fprintf(fp, "cookies: %llu sent, %llu verified, %llu refused, "
-		    "%llu answered\nhalf-open refused: %llu\n"
-		    "fragments: %llu sent, %llu received\n"
-		    "reassemblies: %llu done, %llu dropped\n",
-		    (unsigned long long)env.ikec.ic_cookies_sent,
-		    (unsigned long long)env.ikec.ic_cookies_verified,
-		    (unsigned long long)env.ikec.ic_cookies_refused,
-		    (unsigned long long)env.ikec.ic_cookies_answered,
-		    (unsigned long long)env.ikec.ic_halfopen_refused,
-		    (unsigned long long)env.ikec.ic_frags_sent,
-		    (unsigned long long)env.ikec.ic_frags_received,
-		    (unsigned long long)env.ikec.ic_reasm_done,
-		    (unsigned long long)env.ikec.ic_reasm_dropped);
+		for (i = 0; i < ike_counter_nnames; i++)
+			fprintf(fp, "%s: %llu\n", ike_counter_names[i].icn_text,
+			    (unsigned long long)ike_counter(&env.ikec, i));
 	}
 	fclose(fp);
 	control_reply_data(cc, reqid, text, len);
