@@ -1091,7 +1091,7 @@ frag_ikerund_conf() {	# NAME MODE SIDE [PEER_LABELS]
 
 # SKF datagrams from SRC in the capture
 skf_from() {
-	tshark -n -r "$1" -Y "ip.src == $2 && udp.port == 500 && isakmp.nextpayload == 53" 2>/dev/null | wc -l
+	tshark -n -r "$1" -Y "ip.src == $2 && (udp.port == 500 || udp.port == 4500) && isakmp.nextpayload == 53" 2>/dev/null | wc -l
 }
 
 frag_check() {	# NAME PCAP: counters of left, fragments on the wire
