@@ -3594,15 +3594,17 @@ nat_detect(struct ikesa *ik, const struct ike_msg *m, const uint8_t *spir)
 	    ik->ik_spii, spir, &ik->ik_peer, ss_port(&ik->ik_peer));
 	local_nat = !nat_match(m, IKEV2_N_NAT_DETECTION_DESTINATION_IP,
 	    ik->ik_spii, spir, &ik->ik_local, lport);
-	if (peer_nat || local_nat) {
+	if (peer_nat || local_nat || (ik->ik_pol->pol_flags & POL_F_NATT)) {
 		ik->ik_natt = 1;
 		ik->ik_nat_local = local_nat;
 		ik->ik_keepalive = time(NULL) + IKEV2_NAT_KEEPALIVE;
 		ex.ctr.ic_nat_detected++;
-		log_info("sa %llu: NAT detected (%s)",
+		log_info("sa %llu: NAT %s (%s)",
 		    (unsigned long long)ik->ik_sa->sa_id,
+		    peer_nat || local_nat ? "detected" : "assumed (natt)",
 		    local_nat && peer_nat ? "both sides" : local_nat ?
-		    "we are behind it" : "the peer is behind it");
+		    "we are behind it" : peer_nat ? "the peer is behind it" :
+		    "UDP encapsulation all the same");
 	}
 	return (ik->ik_natt);
 }
