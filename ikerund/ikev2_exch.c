@@ -164,6 +164,8 @@ struct ikesa {
 	time_t			 ik_keepalive;	/* next NAT keepalive */
 	uint8_t			 ik_rk_spi[IKE_SPI_LEN];  /* IKE rekey */
 	uint32_t		 ik_req_spi;	/* CHILD SA of the request */
+	struct ikesa		*ik_hnext;	/* SPIi hash chain */
+	int			 ik_hashed;
 	int			 ik_natt;	/* a NAT is between us */
 	int			 ik_nat_local;	/* we are behind it */
 };
@@ -181,6 +183,12 @@ static struct {
 	struct ike_counters	 ctr;
 	int			 decouple;	/* SAs, no flows */
 	struct event		*active_ev;	/* retry "active" policies */
+	struct event		*ctr_ev;	/* counters to the parent, later */
+	/* IKE SAs by the initiator's SPI (salted: peers choose them) */
+	struct ikesa		**ht;
+	size_t			 ht_size;	/* a power of two */
+	size_t			 ht_count;
+	uint64_t		 ht_salt;
 	/* byte counts for "show sa" */
 	size_t			 q_pending;
 	void			 (*q_done)(void *);
@@ -399,9 +407,26 @@ host_range(const struct pol_host *h, int af, uint8_t *start, uint8_t *end)
 }
 
 static void
+counters_timer(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	ikev2_counters_send();
+}
+
+/* The parent hears of new counts within 100 ms, in one message. */
+static void
 counters_changed(void)
 {
-	ikev2_counters_send();
+	struct timeval	 tv = { 0, 100000 };
+
+	if (ex.ctr_ev == NULL) {
+		ikev2_counters_send();
+		return;
+	}
+	if (!evtimer_pending(ex.ctr_ev, NULL))
+		evtimer_add(ex.ctr_ev, &tv);
 }
 
 void
@@ -1006,6 +1031,60 @@ ikev2_socket_add(struct msg *m)
 
 /* --- IKE SAs ------------------------------------------------------------- */
 
+static size_t
+ht_index(uint64_t spi, size_t size)
+{
+	uint64_t	 h = (spi ^ ex.ht_salt) * 0x9e3779b97f4a7c15ULL;
+
+	return ((size_t)(h >> 32) & (size - 1));
+}
+
+static void
+ht_insert(struct ikesa *ik)
+{
+	struct ikesa	**nt, *e, *next;
+	size_t		 i, n, idx;
+
+	if (ik->ik_hashed)
+		return;
+	if (ex.ht_count + 1 > ex.ht_size * 2 || ex.ht == NULL) {
+		n = ex.ht_size == 0 ? 256 : ex.ht_size * 4;
+		nt = xcalloc(n, sizeof(*nt));
+		for (i = 0; i < ex.ht_size; i++)
+			for (e = ex.ht[i]; e != NULL; e = next) {
+				next = e->ik_hnext;
+				idx = ht_index(be64(e->ik_spii), n);
+				e->ik_hnext = nt[idx];
+				nt[idx] = e;
+			}
+		free(ex.ht);
+		ex.ht = nt;
+		ex.ht_size = n;
+	}
+	idx = ht_index(be64(ik->ik_spii), ex.ht_size);
+	ik->ik_hnext = ex.ht[idx];
+	ex.ht[idx] = ik;
+	ik->ik_hashed = 1;
+	ex.ht_count++;
+}
+
+static void
+ht_remove(struct ikesa *ik)
+{
+	struct ikesa	**pp;
+
+	if (!ik->ik_hashed)
+		return;
+	for (pp = &ex.ht[ht_index(be64(ik->ik_spii), ex.ht_size)];
+	    *pp != NULL; pp = &(*pp)->ik_hnext)
+		if (*pp == ik) {
+			*pp = ik->ik_hnext;
+			ex.ht_count--;
+			break;
+		}
+	ik->ik_hashed = 0;
+}
+
 static struct ikesa *
 ikesa_new(const struct policy *pol, int initiator,
     const struct sockaddr_storage *local, const struct sockaddr_storage *peer,
@@ -1039,6 +1118,7 @@ ikesa_new(const struct policy *pol, int initiator,
 static void
 ikesa_free(struct ikesa *ik)
 {
+	ht_remove(ik);
 	if (ik->ik_timer != NULL)
 		event_free(ik->ik_timer);
 	if (ik->ik_life != NULL)
@@ -1060,13 +1140,13 @@ ikesa_free(struct ikesa *ik)
 static struct ikesa *
 ikesa_find(uint64_t ispi, uint64_t rspi, const struct sockaddr_storage *peer)
 {
-	struct sa	*sa;
 	struct ikesa	*ik;
 
-	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
-		if ((ik = sa->sa_ike) == NULL || ik->ik_state == IKS_DEAD)
-			continue;
-		if (be64(ik->ik_spii) != ispi)
+	if (ex.ht == NULL)
+		return (NULL);
+	for (ik = ex.ht[ht_index(ispi, ex.ht_size)]; ik != NULL;
+	    ik = ik->ik_hnext) {
+		if (ik->ik_state == IKS_DEAD || be64(ik->ik_spii) != ispi)
 			continue;
 		if (rspi == 0) {
 			/* a retransmitted IKE_SA_INIT request */
@@ -1084,12 +1164,13 @@ ikesa_find(uint64_t ispi, uint64_t rspi, const struct sockaddr_storage *peer)
 static struct ikesa *
 ikesa_find_initiating(uint64_t ispi, const struct sockaddr_storage *peer)
 {
-	struct sa	*sa;
 	struct ikesa	*ik;
 
-	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
-		if ((ik = sa->sa_ike) == NULL || !ik->ik_initiator ||
-		    ik->ik_state != IKS_INIT_SENT ||
+	if (ex.ht == NULL)
+		return (NULL);
+	for (ik = ex.ht[ht_index(ispi, ex.ht_size)]; ik != NULL;
+	    ik = ik->ik_hnext) {
+		if (!ik->ik_initiator || ik->ik_state != IKS_INIT_SENT ||
 		    be64(ik->ik_spii) != ispi || !ss_equal(&ik->ik_peer, peer))
 			continue;
 		return (ik);
@@ -1851,6 +1932,7 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 	ik = ikesa_new(pol, 0, local, peer, sock);
 	ik->ik_state = IKS_INIT_DONE;
 	put_be64(ik->ik_spii, m->m_hdr.h_ispi);
+	ht_insert(ik);
 	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR,
 	    &ik->ik_suite.is_encr_bits);
 	ik->ik_suite.is_integ = prop_get(&sel, XF_INTEG, NULL);
@@ -2191,6 +2273,7 @@ initiate(const struct policy *pol)
 	if (crypto_random_ike_spi(ik->ik_spii) == -1 ||
 	    crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
 		fatalx("random: %s", crypto_errstr());
+	ht_insert(ik);
 	ik->ik_sa->sa_ispi = be64(ik->ik_spii);
 	if (local.ss_family == 0)
 		strlcpy(ik->ik_sa->sa_local, "", sizeof(ik->ik_sa->sa_local));
@@ -3219,6 +3302,7 @@ ike_rekey_make(struct ikesa *old, const struct pld_prop *sel,
 	    old->ik_sock);
 	sa = nik->ik_sa;
 	memcpy(nik->ik_spii, spii, IKE_SPI_LEN);
+	ht_insert(nik);
 	memcpy(nik->ik_spir, spir, IKE_SPI_LEN);
 	nik->ik_suite.is_encr = prop_get(sel, XF_ENCR,
 	    &nik->ik_suite.is_encr_bits);
@@ -4129,6 +4213,10 @@ ikev2_exch_init(struct event_base *base, struct msgconn *parent,
 	ex.sas = sas;
 	ex.gen = gen;
 	ex.active_ev = evtimer_new(base, active_retry, NULL);
+	ex.ctr_ev = evtimer_new(base, counters_timer, NULL);
+	if (crypto_random_bytes((uint8_t *)&ex.ht_salt,
+	    sizeof(ex.ht_salt)) == -1)
+		fatalx("random: %s", crypto_errstr());
 	active_retry(-1, 0, NULL);
 }
 
