@@ -132,9 +132,9 @@ struct ikesa {
 	struct ike_keys		 ik_keys;
 	struct dh		*ik_dh;
 	uint16_t		 ik_group;	/* initiator: our KE */
-	uint8_t			 ik_ni[CRYPTO_NONCE_MAX];
+	uint8_t			*ik_ni;		/* CRYPTO_NONCE_MAX bytes, */
 	size_t			 ik_nilen;
-	uint8_t			 ik_nr[CRYPTO_NONCE_MAX];
+	uint8_t			*ik_nr;		/* during exchanges only */
 	size_t			 ik_nrlen;
 	uint8_t			*ik_initreq;	/* INIT request */
 	size_t			 ik_initreqlen;
@@ -200,6 +200,7 @@ static struct {
 static void	 ikesa_timer(int, short, void *);
 static void	 ikesa_life(int, short, void *);
 static void	 child_keys_free(struct childsa *);
+static void	 nonces_alloc(struct ikesa *);
 static void	 ikesa_established(struct ikesa *);
 static void	 req_next(struct ikesa *);
 static void	 life_arm(struct ikesa *);
@@ -1103,6 +1104,7 @@ ikesa_new(const struct policy *pol, int initiator,
 	ik->ik_timer = evtimer_new(ex.base, ikesa_timer, ik);
 	ik->ik_life = evtimer_new(ex.base, ikesa_life, ik);
 	ik->ik_lastrx = time(NULL);
+	nonces_alloc(ik);
 	sa = sa_new(ex.sas, ++ex.nextsa, pol->pol_name, "");
 	sa->sa_policy = pol;
 	sa->sa_gen = ex.gen->g_num;
@@ -1115,9 +1117,35 @@ ikesa_new(const struct policy *pol, int initiator,
 	return (ik);
 }
 
+/* The nonces are kept during the exchanges that need them only. */
+static void
+nonces_alloc(struct ikesa *ik)
+{
+	if (ik->ik_ni == NULL)
+		ik->ik_ni = xcalloc(1, CRYPTO_NONCE_MAX);
+	if (ik->ik_nr == NULL)
+		ik->ik_nr = xcalloc(1, CRYPTO_NONCE_MAX);
+}
+
+static void
+nonces_free(struct ikesa *ik)
+{
+	if (ik->ik_ni != NULL) {
+		explicit_bzero(ik->ik_ni, CRYPTO_NONCE_MAX);
+		free(ik->ik_ni);
+	}
+	if (ik->ik_nr != NULL) {
+		explicit_bzero(ik->ik_nr, CRYPTO_NONCE_MAX);
+		free(ik->ik_nr);
+	}
+	ik->ik_ni = ik->ik_nr = NULL;
+	ik->ik_nilen = ik->ik_nrlen = 0;
+}
+
 static void
 ikesa_free(struct ikesa *ik)
 {
+	nonces_free(ik);
 	ht_remove(ik);
 	if (ik->ik_timer != NULL)
 		event_free(ik->ik_timer);
@@ -2870,6 +2898,7 @@ req_rekey_child(struct ikesa *ik)
 		return (0);
 	proto = cs->cs_proto == IPPROTO_AH ? PROTO_AH : PROTO_ESP;
 	group = child_group(pol);
+	nonces_alloc(ik);
 	ik->ik_nilen = CRYPTO_NONCE_LEN;
 	if (crypto_random_child_spi(&ik->ik_child_spi) == -1 ||
 	    crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
@@ -2923,6 +2952,7 @@ req_rekey_ike(struct ikesa *ik)
 	ssize_t			 inner;
 	uint16_t		 group = ik->ik_suite.is_dh;
 
+	nonces_alloc(ik);
 	ik->ik_nilen = CRYPTO_NONCE_LEN;
 	if (crypto_random_ike_spi(ik->ik_rk_spi) == -1 ||
 	    crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
@@ -3345,6 +3375,7 @@ ike_rekey_make(struct ikesa *old, const struct pld_prop *sel,
 	log_info("sa %llu: IKE SA rekeyed as sa %llu (%s)",
 	    (unsigned long long)osa->sa_id, (unsigned long long)sa->sa_id,
 	    name);
+	nonces_free(nik);
 	ikesa_established(nik);
 	return (nik);
 }
@@ -3537,9 +3568,11 @@ req_answer(struct ikesa *ik, int req, struct ike_msg *m)
 		break;
 	case REQ_REKEY_CHILD:
 		rekey_child_answer(ik, m);
+		nonces_free(ik);
 		break;
 	case REQ_REKEY_IKE:
 		rekey_ike_answer(ik, m);
+		nonces_free(ik);
 		break;
 	}
 }
@@ -4077,9 +4110,11 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 		ik->ik_lastreq = NULL;
 		ik->ik_req = REQ_NONE;
 		if (ik->ik_state == IKS_AUTH_SENT &&
-		    h->h_exchange == IKEV2_EXCH_IKE_AUTH)
+		    h->h_exchange == IKEV2_EXCH_IKE_AUTH) {
 			auth_answer(ik, m, copy, len);
-		else if (ik->ik_state == IKS_ESTABLISHED)
+			if (ik->ik_state == IKS_ESTABLISHED)
+				nonces_free(ik);
+		} else if (ik->ik_state == IKS_ESTABLISHED)
 			req_answer(ik, req, m);
 		req_next(ik);
 		goto out;
@@ -4089,9 +4124,11 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 	ik->ik_peerid++;
 	switch (h->h_exchange) {
 	case IKEV2_EXCH_IKE_AUTH:
-		if (ik->ik_state == IKS_INIT_DONE && !ik->ik_initiator)
+		if (ik->ik_state == IKS_INIT_DONE && !ik->ik_initiator) {
 			auth_respond(ik, m);
-		else
+			if (ik->ik_state == IKS_ESTABLISHED)
+				nonces_free(ik);
+		} else
 			respond_notify(ik, h->h_exchange, h->h_msgid,
 			    IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		break;
