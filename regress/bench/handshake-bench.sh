@@ -59,11 +59,13 @@
 # charon's and of iked's; at least 30% of the DH limit; under 4 KiB of
 # daemon memory per IKE SA.
 #
-# Environment: BUILD, TOP; HB_N (host SAs per responder, default 3000),
-# HB_UML_N (guest, default 250), HB_CONC (default 50), HB_UML_CONC
+# Environment: BUILD, TOP; HB_N (host SAs per responder, a list of sizes,
+# default "1000 3000"),
+# HB_UML_N (guest, default 400), HB_CONC (default 50), HB_UML_CONC
 # (default 20), HB_RESP (host responders, default "ikerund charon";
 # empty: no host part),
 # HB_UML_RESP (default "ikerund charon iked"; empty: no guest part),
+# HB_REPS (rounds, the responders in turn in each, default 3),
 # HB_TIMEOUT (seconds per responder, default 300), HB_UML_TIMEOUT (whole
 # guest, default 1800).  Results: $BUILD/handshake-bench.txt.
 #
@@ -177,8 +179,11 @@ start_resp() {
 		init_limit_half_open = 0" >/dev/null 2>&1 || return 1
 		;;
 	iked)
-		NS_IKED_VERBOSE=-v ns_start_iked "$NS_LEFT" "$d/iked.conf" \
-		    >/dev/null 2>&1 || return 1
+		# -vv: ready once "config_getstatic" is logged (OpenIKED 7.2
+		# opens its sockets before it has its policies, and frees the
+		# SAs begun before: "sa_free: reload"); then "log brief"
+		ns_start_iked "$NS_LEFT" "$d/iked.conf" >/dev/null 2>&1 &&
+		    ns_iked_ctl "$NS_LEFT" log brief >/dev/null 2>&1 || return 1
 		;;
 	esac
 	RP=$(ns_pids "$NS_LEFT" | tr '\n' ' ')
@@ -246,12 +251,17 @@ run_one() {
 	fi
 }
 
-# all_resp WHERE N CONC RTO TRIES RESPONDERS...
+# all_resp WHERE "N..." CONC RTO TRIES REPS RESPONDERS...: for each size,
+# REPS rounds, the responders in turn in each
 all_resp() {
-	local where=$1 n=$2 conc=$3 rto=$4 tries=$5 r
-	shift 5
-	for r; do
-		run_one "$where" "$r" "$n" "$conc" "$rto" "$tries"
+	local where=$1 sizes=$2 conc=$3 rto=$4 tries=$5 reps=$6 r i n
+	shift 6
+	for n in $sizes; do
+		for i in $(seq "$reps"); do
+			for r; do
+				run_one "$where" "$r" "$n" "$conc" "$rto" "$tries"
+			done
+		done
 	done
 }
 
@@ -261,7 +271,8 @@ if [ "${1:-}" = --guest ]; then
 	ns_up >/dev/null || { echo "HB where=uml status=failed reason=netns"; exit 1; }
 	add_sources || { echo "HB where=uml status=failed reason=addresses"; exit 1; }
 	echo "# guest kernel $(uname -r), $(nproc) CPU"
-	all_resp uml "${HB_UML_N:-250}" "${HB_UML_CONC:-20}" 4000 4 \
+	all_resp uml "${HB_UML_N:-400}" "${HB_UML_CONC:-20}" 4000 4 \
+	    "${HB_REPS:-3}" \
 	    ${HB_UML_RESP-ikerund charon iked}
 	exit 0
 fi
@@ -292,7 +303,7 @@ echo "HB where=host dh=x25519 ops_per_s=${ops:-0} nproc=$(nproc)" | tee -a "$tmp
 	source "$TOP/regress/uml/netns.sh"
 	ns_up >/dev/null 2>&1 || { echo "HB where=host status=failed reason=netns"; exit 0; }
 	add_sources || { echo "HB where=host status=failed reason=addresses"; exit 0; }
-	all_resp host "${HB_N:-3000}" "${HB_CONC:-50}" 1000 6 \
+	all_resp host "${HB_N:-1000 3000}" "${HB_CONC:-50}" 1000 6 "${HB_REPS:-3}" \
 	    ${HB_RESP-ikerund charon}
 ) 2>&1 | grep -v '^netns: ' | tee -a "$tmp"
 
@@ -300,10 +311,10 @@ if [ -n "${HB_UML_RESP-ikerund charon iked}" ]; then
 	if [ -x /usr/bin/linux.uml ]; then
 		"$TOP/regress/uml/uml-run.sh" -m "${UML_MEM:-1024M}" \
 		    -t "${HB_UML_TIMEOUT:-1800}" \
-		    -e HB_UML_N="${HB_UML_N:-250}" \
+		    -e HB_UML_N="${HB_UML_N:-400}" \
 		    -e HB_UML_CONC="${HB_UML_CONC:-20}" \
 		    -e HB_UML_RESP="${HB_UML_RESP-ikerund charon iked}" \
-		    -e HB_TIMEOUT="$timeout_s" \
+		    -e HB_TIMEOUT="$timeout_s" -e HB_REPS="${HB_REPS:-3}" \
 		    "$TOP/regress/bench/handshake-bench.sh" --guest 2>&1 |
 		    grep -E '^(HB|#)' | tee -a "$tmp"
 	else
@@ -325,20 +336,25 @@ function kv(line, a,   n, f, i, p) {
 	kv($0, a)
 	if (a["dh"] == "x25519") { ops = a["ops_per_s"]; nproc = a["nproc"]; next }
 	if (a["status"] != "ok" || a["established"] == 0) next
-	k = a["where"] "/" a["responder"]
-	cpu[k] = a["cpu_us_per_sa"]; rate[k] = a["rate"]; mem[k] = a["mem_per_sa"]
-	est[k] = a["established"]; n[k] = a["n"]
+	# rounds summed: CPU over all SAs, rate and memory averaged
+	g = a["where"] "/n=" a["n"]; grp[g] = 1
+	k = g "/" a["responder"]
+	cpus[k] += a["cpu_us_per_sa"] * a["established"]
+	est[k] += a["established"]; nn[k] += a["n"]; reps[k]++
+	rates[k] += a["rate"]; mems[k] += a["mem_per_sa"]
+	cpu[k] = cpus[k] / est[k]; rate[k] = rates[k] / reps[k]
+	mem[k] = mems[k] / reps[k]
 }
 function verdict(c) { return c ? "met" : "NOT met" }
 END {
 	print ""
-	print "summary (CPU per SA: responder utime+stime / established SAs)"
-	printf "  %-14s %8s %10s %10s %10s\n", "responder", "SAs", "CPU us/SA", "SA/s wall", "B/SA mem"
+	print "summary (CPU per SA: responder utime+stime / established SAs, over all"
+	print "rounds; SA/s wall and memory per SA: mean of the rounds)"
+	printf "  %-22s %10s %10s %10s %10s\n", "where/N/responder", "SAs", "CPU us/SA", "SA/s wall", "B/SA mem"
 	for (k in cpu)
-		printf "  %-14s %8s %10.1f %10.1f %10.0f\n", k, est[k] "/" n[k], cpu[k], rate[k], mem[k]
-	split("host uml", ws, " ")
-	for (wi = 1; wi <= 2; wi++) {
-		w = ws[wi]; me = w "/ikerund"
+		printf "  %-22s %10s %10.1f %10.1f %10.0f\n", k, est[k] "/" nn[k], cpu[k], rate[k], mem[k]
+	for (w in grp) {
+		me = w "/ikerund"
 		if (!(me in cpu)) continue
 		split("charon iked", ps, " ")
 		for (pi = 1; pi <= 2; pi++) {
@@ -350,13 +366,17 @@ END {
 		}
 		printf "  %s: ikerund memory per IKE SA %.0f bytes; target < 4096: %s\n", w, mem[me], verdict(mem[me] < 4096)
 	}
-	if (ops > 0 && ("host/ikerund" in cpu)) {
+	if (ops > 0) {
 		lim1 = ops / 2
-		f1 = cpu["host/ikerund"] > 0 ? (1e6 / cpu["host/ikerund"]) / lim1 : 0
-		fw = rate["host/ikerund"] / (lim1 * nproc)
 		printf "  host: DH limit %.0f X25519 ops/s = %.0f SA/s per core, %.0f SA/s on %d cores\n", ops, lim1, lim1 * nproc, nproc
-		printf "  host: ikerund %.0f SA/s per CPU-second = %.1f%% of one core'"'"'s DH limit (target >= 30%%: %s); wall %.1f SA/s = %.1f%% of the machine'"'"'s\n",
-		    (cpu["host/ikerund"] > 0 ? 1e6 / cpu["host/ikerund"] : 0), 100 * f1, verdict(f1 >= 0.3), rate["host/ikerund"], 100 * fw
+	}
+	for (w in grp) {
+		me = w "/ikerund"
+		if (ops == 0 || w !~ /^host/ || !(me in cpu) || cpu[me] == 0) continue
+		f1 = (1e6 / cpu[me]) / lim1
+		fw = rate[me] / (lim1 * nproc)
+		printf "  %s: ikerund %.0f SA/s per CPU-second = %.1f%% of one core'"'"'s DH limit (target >= 30%%: %s); wall %.1f SA/s = %.1f%% of the machine'"'"'s\n",
+		    w, 1e6 / cpu[me], 100 * f1, verdict(f1 >= 0.3), rate[me], 100 * fw
 	}
 }' "$tmp" | tee -a "$tmp"
 cp "$tmp" "$res"

@@ -1134,6 +1134,7 @@ run_flood(void)
 	    st.sent / (t1 - t0));
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
+	free(fds);
 	dh_free(dh);
 }
 
