@@ -69,8 +69,8 @@
 # HB_TIMEOUT (seconds per responder, default 300), HB_UML_TIMEOUT (whole
 # guest, default 1800).  Results: $BUILD/handshake-bench.txt.
 #
-# One run (2026-11-28, 2-CPU VM, load average about 0.6 before; see the
-# results file for the figures in full): see regress/bench/README.
+# One run (2026-11-28 21:13 UTC, 2-CPU VM, load average 2.7 with another
+# session's UML guest running) is summed up in regress/bench/README.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -346,15 +346,37 @@ function kv(line, a,   n, f, i, p) {
 	mem[k] = mems[k] / reps[k]
 }
 function verdict(c) { return c ? "met" : "NOT met" }
+# the keys of a in out[1..n], by size where they differ in a number
+function sortkeys(a, out,   n, k, i, j, t) {
+	n = 0
+	for (k in a) out[++n] = k
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && before(out[j], out[j - 1]); j--) {
+			t = out[j]; out[j] = out[j - 1]; out[j - 1] = t
+		}
+	return n
+}
+function before(x, y,   nx, ny) {
+	nx = x; ny = y
+	sub(/.*n=/, "", nx); sub(/\/.*/, "", nx)
+	sub(/.*n=/, "", ny); sub(/\/.*/, "", ny)
+	if (substr(x, 1, 4) != substr(y, 1, 4)) return x < y
+	if (nx + 0 != ny + 0) return nx + 0 < ny + 0
+	return x < y
+}
 END {
 	print ""
 	print "summary (CPU per SA: responder utime+stime / established SAs, over all"
 	print "rounds; SA/s wall and memory per SA: mean of the rounds)"
 	printf "  %-22s %10s %10s %10s %10s\n", "where/N/responder", "SAs", "CPU us/SA", "SA/s wall", "B/SA mem"
-	for (k in cpu)
+	nk = sortkeys(cpu, ks)
+	for (i = 1; i <= nk; i++) {
+		k = ks[i]
 		printf "  %-22s %10s %10.1f %10.1f %10.0f\n", k, est[k] "/" nn[k], cpu[k], rate[k], mem[k]
-	for (w in grp) {
-		me = w "/ikerund"
+	}
+	ng = sortkeys(grp, gs)
+	for (gi = 1; gi <= ng; gi++) {
+		w = gs[gi]; me = w "/ikerund"
 		if (!(me in cpu)) continue
 		split("charon iked", ps, " ")
 		for (pi = 1; pi <= 2; pi++) {
@@ -370,8 +392,8 @@ END {
 		lim1 = ops / 2
 		printf "  host: DH limit %.0f X25519 ops/s = %.0f SA/s per core, %.0f SA/s on %d cores\n", ops, lim1, lim1 * nproc, nproc
 	}
-	for (w in grp) {
-		me = w "/ikerund"
+	for (gi = 1; gi <= ng; gi++) {
+		w = gs[gi]; me = w "/ikerund"
 		if (ops == 0 || w !~ /^host/ || !(me in cpu) || cpu[me] == 0) continue
 		f1 = (1e6 / cpu[me]) / lim1
 		fw = rate[me] / (lim1 * nproc)
