@@ -206,11 +206,12 @@ run_one() {
 	ns_cpu $RP
 	c0=$NS_CPU
 	m0=$(rss_kb $RP)
+	out=$(ns_dir "$NS_RIGHT" ikeload)/ikeload.out
+	rm -f "$out"	# the last round's: ns_spawn truncates in the background
 	ns_spawn "$NS_RIGHT" ikeload "$BUILD/ikeload" -n "$n" -c "$conc" \
 	    -s "$SRCS" -i 'load%d.example' -r left.example -k "$PSK" \
 	    -T 198.51.100.0/24 -t "$rto" -R "$tries" -W "$timeout_s" -H 3600 \
 	    192.0.2.10
-	out=$(ns_dir "$NS_RIGHT" ikeload)/ikeload.out
 	ns_wait $((timeout_s + 60)) grep -q '^ikeload mode=sa' "$out"
 	ns_quiet 500 60 $RP
 	ns_cpu $RP
