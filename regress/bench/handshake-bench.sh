@@ -69,7 +69,7 @@
 # HB_TIMEOUT (seconds per responder, default 300), HB_UML_TIMEOUT (whole
 # guest, default 1800).  Results: $BUILD/handshake-bench.txt.
 #
-# One run (2026-11-28 21:13 UTC, 2-CPU VM, load average 2.7 with another
+# One run (2026-11-28 21:16 UTC, 2-CPU VM, load average 1.8 with another
 # session's UML guest running) is summed up in regress/bench/README.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
