@@ -156,6 +156,7 @@ struct ikesa {
 	uint32_t		 ik_child_spi;	/* initiator's */
 	/* the life cycle */
 	int			 ik_req;	/* enum ikesa_req in flight */
+	int			 ik_unwatched;	/* a Delete sent, not retransmitted */
 	int			 ik_todo;	/* TODO_* */
 	struct event		*ik_life;	/* DPD, rekey, keepalive */
 	time_t			 ik_lastrx;	/* last valid message */
@@ -166,6 +167,8 @@ struct ikesa {
 	uint32_t		 ik_req_spi;	/* CHILD SA of the request */
 	struct ikesa		*ik_hnext;	/* SPIi hash chain */
 	int			 ik_hashed;
+	struct ikesa		*ik_pnext;	/* peer address chain */
+	int			 ik_phashed;
 	int			 ik_natt;	/* a NAT is between us */
 	int			 ik_nat_local;	/* we are behind it */
 };
@@ -189,6 +192,15 @@ static struct {
 	size_t			 ht_size;	/* a power of two */
 	size_t			 ht_count;
 	uint64_t		 ht_salt;
+	/* which IKE SA (by SPIi) asked for the last SA adds */
+	struct {
+		uint32_t	 kid;
+		uint8_t		 spii[IKE_SPI_LEN];
+	}			 kring[1024];
+	/* established IKE SAs by the peer's address */
+	struct ikesa		**pt;
+	size_t			 pt_size;
+	size_t			 pt_count;
 	/* byte counts for "show sa" */
 	size_t			 q_pending;
 	void			 (*q_done)(void *);
@@ -201,6 +213,7 @@ static void	 ikesa_timer(int, short, void *);
 static void	 ikesa_life(int, short, void *);
 static void	 child_keys_free(struct childsa *);
 static void	 nonces_alloc(struct ikesa *);
+static size_t	 ht_index(uint64_t, size_t);
 static void	 ikesa_established(struct ikesa *);
 static void	 req_next(struct ikesa *);
 static void	 life_arm(struct ikesa *);
@@ -539,6 +552,10 @@ child_sa_add(struct ikesa *ik, struct childsa *cs, int in,
 	memcpy(ks.ksa_authkey, fromini ? ck->ck_ai : ck->ck_ar, ck->ck_alen);
 	cs->cs_kid[in ? 0 : 1] = kernel_send(MSG_KERNEL_SA_ADD, buf,
 	    kernel_sa_encode(&ks, buf, sizeof(buf)));
+	ex.kring[cs->cs_kid[in ? 0 : 1] % nitems(ex.kring)].kid =
+	    cs->cs_kid[in ? 0 : 1];
+	memcpy(ex.kring[cs->cs_kid[in ? 0 : 1] % nitems(ex.kring)].spii,
+	    ik->ik_spii, IKE_SPI_LEN);
 	explicit_bzero(&ks, sizeof(ks));
 	explicit_bzero(buf, sizeof(buf));
 }
@@ -727,20 +744,36 @@ static void
 child_refused(uint32_t kid)
 {
 	struct sa	*sa;
-	struct ikesa	*ik;
+	struct ikesa	*ik = NULL, *e;
+	size_t		 r = kid % nitems(ex.kring);
 
-	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
-		if ((ik = sa->sa_ike) == NULL || !ik->ik_child.cs_installed ||
-		    (ik->ik_child.cs_kid[0] != kid &&
-		    ik->ik_child.cs_kid[1] != kid))
-			continue;
-		log_warnx("sa %llu: the kernel refused the CHILD SA, "
-		    "deleting it", (unsigned long long)sa->sa_id);
-		if (ik->ik_lastreq == NULL)
-			send_delete(ik, 0);
-		child_remove(ik);
+	/* the IKE SA that asked, found by its SPI; else a walk */
+	if (ex.kring[r].kid == kid && ex.ht != NULL) {
+		for (e = ex.ht[ht_index(be64(ex.kring[r].spii), ex.ht_size)];
+		    e != NULL; e = e->ik_hnext)
+			if (memcmp(e->ik_spii, ex.kring[r].spii,
+			    IKE_SPI_LEN) == 0 && e->ik_child.cs_installed &&
+			    (e->ik_child.cs_kid[0] == kid ||
+			    e->ik_child.cs_kid[1] == kid)) {
+				ik = e;
+				break;
+			}
+	} else
+		TAILQ_FOREACH(sa, ex.sas, sa_entry)
+			if ((e = sa->sa_ike) != NULL &&
+			    e->ik_child.cs_installed &&
+			    (e->ik_child.cs_kid[0] == kid ||
+			    e->ik_child.cs_kid[1] == kid)) {
+				ik = e;
+				break;
+			}
+	if (ik == NULL)
 		return;
-	}
+	log_warnx("sa %llu: the kernel refused the CHILD SA, deleting it",
+	    (unsigned long long)ik->ik_sa->sa_id);
+	if (ik->ik_lastreq == NULL)
+		send_delete(ik, 0);
+	child_remove(ik);
 }
 
 /* Answers of the parent: results, counters, events. */
@@ -1069,6 +1102,65 @@ ht_insert(struct ikesa *ik)
 	ex.ht_count++;
 }
 
+static size_t
+pt_index(const struct sockaddr_storage *ss, size_t size)
+{
+	const uint8_t	*ip;
+	uint64_t	 h = ex.ht_salt;
+	size_t		 i, len;
+
+	ip = ss_ip(ss, &len);
+	for (i = 0; i < len; i++)
+		h = (h ^ ip[i]) * 0x100000001b3ULL;
+	return ((size_t)(h >> 24) & (size - 1));
+}
+
+static void
+pt_insert(struct ikesa *ik)
+{
+	struct ikesa	**nt, *e, *next;
+	size_t		 i, n, idx;
+
+	if (ik->ik_phashed)
+		return;
+	if (ex.pt == NULL || ex.pt_count + 1 > ex.pt_size * 2) {
+		n = ex.pt_size == 0 ? 256 : ex.pt_size * 4;
+		nt = xcalloc(n, sizeof(*nt));
+		for (i = 0; i < ex.pt_size; i++)
+			for (e = ex.pt[i]; e != NULL; e = next) {
+				next = e->ik_pnext;
+				idx = pt_index(&e->ik_peer, n);
+				e->ik_pnext = nt[idx];
+				nt[idx] = e;
+			}
+		free(ex.pt);
+		ex.pt = nt;
+		ex.pt_size = n;
+	}
+	idx = pt_index(&ik->ik_peer, ex.pt_size);
+	ik->ik_pnext = ex.pt[idx];
+	ex.pt[idx] = ik;
+	ik->ik_phashed = 1;
+	ex.pt_count++;
+}
+
+static void
+pt_remove(struct ikesa *ik)
+{
+	struct ikesa	**pp;
+
+	if (!ik->ik_phashed)
+		return;
+	for (pp = &ex.pt[pt_index(&ik->ik_peer, ex.pt_size)]; *pp != NULL;
+	    pp = &(*pp)->ik_pnext)
+		if (*pp == ik) {
+			*pp = ik->ik_pnext;
+			ex.pt_count--;
+			break;
+		}
+	ik->ik_phashed = 0;
+}
+
 static void
 ht_remove(struct ikesa *ik)
 {
@@ -1147,6 +1239,7 @@ ikesa_free(struct ikesa *ik)
 {
 	nonces_free(ik);
 	ht_remove(ik);
+	pt_remove(ik);
 	if (ik->ik_timer != NULL)
 		event_free(ik->ik_timer);
 	if (ik->ik_life != NULL)
@@ -1278,6 +1371,7 @@ static void
 send_request(struct ikesa *ik, int kind, uint8_t *msg, size_t len)
 {
 	ik->ik_req = kind;
+	ik->ik_unwatched = 0;
 	free(ik->ik_lastreq);
 	ik->ik_lastreq = msg;
 	ik->ik_lastreqlen = len;
@@ -1826,17 +1920,24 @@ child_selectors(struct childsa *cs, const struct pld_tsel *local,
 static void
 ikesa_replace_older(struct ikesa *ik)
 {
-	struct sa	*sa;
-	struct ikesa	*o;
+	struct ikesa	*o, *next;
+	const char	*pid = ik->ik_sa->sa_peer_id;
 
-	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
+	pt_insert(ik);
+	for (o = ex.pt[pt_index(&ik->ik_peer, ex.pt_size)]; o != NULL;
+	    o = next) {
+		next = o->ik_pnext;
 		/* only in the same direction: both sides initiating
 		   at once must not delete each other's choice */
-		if ((o = sa->sa_ike) == NULL || o == ik ||
-		    o->ik_state != IKS_ESTABLISHED ||
-		    o->ik_initiator != ik->ik_initiator ||
+		if (o == ik || o->ik_state != IKS_ESTABLISHED ||
+		    o->ik_rekeyed || o->ik_initiator != ik->ik_initiator ||
 		    !ss_equal(&o->ik_peer, &ik->ik_peer) ||
-		    strcmp(sa->sa_policy_name, ik->ik_sa->sa_policy_name) != 0)
+		    strcmp(o->ik_sa->sa_policy_name,
+		    ik->ik_sa->sa_policy_name) != 0)
+			continue;
+		/* many peers behind one NAT address: by ID too */
+		if (pid != NULL && o->ik_sa->sa_peer_id != NULL &&
+		    strcmp(pid, o->ik_sa->sa_peer_id) != 0)
 			continue;
 		ikesa_kill(o, 1, "replaced by sa %llu",
 		    (unsigned long long)ik->ik_sa->sa_id);
@@ -2729,6 +2830,7 @@ send_delete(struct ikesa *ik, int ike)
 	}
 	ibuf_free(b);
 	ik->ik_reqid++;
+	ik->ik_unwatched = 1;
 }
 
 /* --- the life cycle: our requests on an established IKE SA --------------- */
@@ -3333,6 +3435,7 @@ ike_rekey_make(struct ikesa *old, const struct pld_prop *sel,
 	sa = nik->ik_sa;
 	memcpy(nik->ik_spii, spii, IKE_SPI_LEN);
 	ht_insert(nik);
+	pt_insert(nik);
 	memcpy(nik->ik_spir, spir, IKE_SPI_LEN);
 	nik->ik_suite.is_encr = prop_get(sel, XF_ENCR,
 	    &nik->ik_suite.is_encr_bits);
@@ -3761,7 +3864,10 @@ peer_moved(struct ikesa *ik, int sock, const struct sockaddr_storage *peer)
 	}
 	if (addr && ik->ik_child.cs_flows)
 		child_flows(ik, 0);
+	pt_remove(ik);
 	ik->ik_peer = *peer;
+	if (ik->ik_state == IKS_ESTABLISHED)
+		pt_insert(ik);
 	ik->ik_sock = sock;
 	ss_str(peer, ik->ik_sa->sa_peer, sizeof(ik->ik_sa->sa_peer));
 	if (ik->ik_state != IKS_ESTABLISHED || !ik->ik_child.cs_installed)
@@ -4060,6 +4166,11 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 	}
 	if (resp) {
 		/* an answer to our request in flight */
+		if (ik->ik_lastreq == NULL && ik->ik_unwatched &&
+		    h->h_msgid == ik->ik_reqid - 1) {
+			ik->ik_unwatched = 0;	/* the Delete's: nothing to do */
+			goto out;
+		}
 		if (h->h_msgid != ik->ik_reqid - 1 ||
 		    ik->ik_lastreq == NULL) {
 			ex.ctr.ic_dropped++;
