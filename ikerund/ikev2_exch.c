@@ -196,7 +196,7 @@ static struct {
 	struct {
 		uint32_t	 kid;
 		uint8_t		 spii[IKE_SPI_LEN];
-	}			 kring[1024];
+	}			 kring[16384];
 	/* established IKE SAs by the peer's address */
 	struct ikesa		**pt;
 	size_t			 pt_size;
@@ -1070,7 +1070,8 @@ ht_index(uint64_t spi, size_t size)
 {
 	uint64_t	 h = (spi ^ ex.ht_salt) * 0x9e3779b97f4a7c15ULL;
 
-	return ((size_t)(h >> 32) & (size - 1));
+	h ^= h >> 33;
+	return ((size_t)h & (size - 1));
 }
 
 static void
@@ -1112,7 +1113,11 @@ pt_index(const struct sockaddr_storage *ss, size_t size)
 	ip = ss_ip(ss, &len);
 	for (i = 0; i < len; i++)
 		h = (h ^ ip[i]) * 0x100000001b3ULL;
-	return ((size_t)(h >> 24) & (size - 1));
+	/* the last bytes differ most: mix them into every bit */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return ((size_t)h & (size - 1));
 }
 
 static void
