@@ -168,7 +168,8 @@ start_resp() {
 	case $name in
 	ikerund)
 		"$BUILD/ikecc" -f "$d/ikerund.conf" -o "$d/ikerund.bin" || return 1
-		ns_start_ikerund "$NS_LEFT" "$d/ikerund.bin" >/dev/null 2>&1 || return 1
+		# info logging, as charon's level 1: no -v
+		NS_IKERUND_V= ns_start_ikerund "$NS_LEFT" "$d/ikerund.bin" >/dev/null 2>&1 || return 1
 		;;
 	charon)
 		NS_CHARON_LOGLEVEL=${HB_CHARON_LOGLEVEL:-1} ns_start_charon \
