@@ -79,7 +79,8 @@ IKERUND_SRCS	= ikerund/ikerund.c ikerund/proc.c ikerund/control.c \
 IKECTL_SRCS	= ikectl/ikectl.c
 DAEMON_OBJS	= $(DAEMON_COMMON:%.c=$(O)/%.o)
 
-$(O)/ikerund/%.o $(O)/ikectl/%.o: $(wildcard ikerund/*.h)
+# explicit targets: a pattern rule without a recipe would add nothing
+$(IKERUND_SRCS:%.c=$(O)/%.o) $(IKECTL_SRCS:%.c=$(O)/%.o): $(wildcard ikerund/*.h)
 
 $(B)/ikerund: $(IKERUND_SRCS:%.c=$(O)/%.o) $(DAEMON_OBJS) $(B)/libcommon.a
 	@echo "  LD      $@"
@@ -304,5 +305,18 @@ $(FUZZ_B)/fuzz_kernel: $(FUZZ_B)/obj/regress/fuzz/fuzz_kernel.o \
 	@$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ \
 	    $(MNL_LIBS)
 
+# --- IKE handshake load generator (regress/bench/ikeload.c) -----------------
+# An IKEv2 initiator on the daemon's own message layer and crypto, for
+# regress/bench/handshake-bench.sh and the host part of regress/interop.
+TESTPROGS	+= $(B)/ikeload
+bench: $(B)/ikeload
+$(O)/regress/bench/ikeload.o: CPPFLAGS += -Iikerund
+$(O)/regress/bench/ikeload.o: ikerund/pld.h ikerund/crypto.h
+$(B)/ikeload: $(O)/regress/bench/ikeload.o $(O)/ikerund/pld.o \
+    $(O)/ikerund/crypto.o $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 # last, so that every section's TESTPROGS is known
 tests: $(TESTPROGS)
+
