@@ -15,6 +15,7 @@
  */
 #include <sys/types.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -134,4 +135,100 @@ void
 cookie_secrets_clear(struct cookie_secrets *cs)
 {
 	explicit_bzero(cs, sizeof(*cs));
+}
+
+/* --- half-open SAs by address ------------------------------------------- */
+
+int
+cookie_peers_init(struct cookie_peers *cp)
+{
+	memset(cp, 0, sizeof(*cp));
+	return (crypto_random_bytes((uint8_t *)&cp->cp_salt,
+	    sizeof(cp->cp_salt)));
+}
+
+static size_t
+cookie_peer_index(const struct cookie_peers *cp, const uint8_t *ip,
+    size_t len)
+{
+	uint64_t	 h = cp->cp_salt;
+	size_t		 i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ ip[i]) * 0x100000001b3ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return ((size_t)h & (COOKIE_PEER_BUCKETS - 1));
+}
+
+static struct cookie_peer *
+cookie_peer_find(const struct cookie_peers *cp, const uint8_t *ip, size_t len,
+    size_t *idx)
+{
+	struct cookie_peer	*p;
+
+	*idx = cookie_peer_index(cp, ip, len);
+	for (p = cp->cp_bucket[*idx]; p != NULL; p = p->cp_next)
+		if (p->cp_len == len && memcmp(p->cp_ip, ip, len) == 0)
+			return (p);
+	return (NULL);
+}
+
+/* One more half-open SA of the address ip (4 or 16 bytes). */
+int
+cookie_peer_add(struct cookie_peers *cp, const uint8_t *ip, size_t len)
+{
+	struct cookie_peer	*p;
+	size_t			 idx;
+
+	if (len != 4 && len != 16)
+		return (-1);
+	if ((p = cookie_peer_find(cp, ip, len, &idx)) == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL)
+			return (-1);
+		p->cp_len = len;
+		memcpy(p->cp_ip, ip, len);
+		p->cp_next = cp->cp_bucket[idx];
+		cp->cp_bucket[idx] = p;
+		cp->cp_addrs++;
+	}
+	p->cp_count++;
+	cp->cp_total++;
+	return (0);
+}
+
+/* One half-open SA of ip less (it completed or went away). */
+void
+cookie_peer_del(struct cookie_peers *cp, const uint8_t *ip, size_t len)
+{
+	struct cookie_peer	**pp, *p;
+	size_t			 idx;
+
+	if (len != 4 && len != 16)
+		return;
+	idx = cookie_peer_index(cp, ip, len);
+	for (pp = &cp->cp_bucket[idx]; (p = *pp) != NULL; pp = &p->cp_next)
+		if (p->cp_len == len && memcmp(p->cp_ip, ip, len) == 0)
+			break;
+	if (p == NULL)
+		return;
+	cp->cp_total--;
+	if (--p->cp_count == 0) {
+		*pp = p->cp_next;
+		free(p);
+		cp->cp_addrs--;
+	}
+}
+
+size_t
+cookie_peer_count(const struct cookie_peers *cp, const uint8_t *ip, size_t len)
+{
+	struct cookie_peer	*p;
+	size_t			 idx;
+
+	if ((len != 4 && len != 16) ||
+	    (p = cookie_peer_find(cp, ip, len, &idx)) == NULL)
+		return (0);
+	return (p->cp_count);
 }

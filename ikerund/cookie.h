@@ -36,6 +36,27 @@ struct cookie_limits {
 	size_t		 cl_peer_max;	/* refuse at this many from one IP */
 };
 
+/*
+ * Half-open SAs counted in all and by peer address, so that admission
+ * costs no walk over the SAs: a salted hash of the address (the peer
+ * chooses it) to a chain of entries, one per address with half-open SAs.
+ */
+#define COOKIE_PEER_BUCKETS	4096	/* a power of two */
+
+struct cookie_peer {
+	struct cookie_peer	*cp_next;
+	size_t			 cp_count;
+	size_t			 cp_len;	/* 4 or 16 */
+	uint8_t			 cp_ip[16];
+};
+
+struct cookie_peers {
+	uint64_t		 cp_salt;
+	size_t			 cp_total;	/* half-open SAs */
+	size_t			 cp_addrs;	/* entries */
+	struct cookie_peer	*cp_bucket[COOKIE_PEER_BUCKETS];
+};
+
 enum cookie_verdict {
 	COOKIE_PASS = 0,	/* make the half-open SA */
 	COOKIE_DEMAND,		/* answer with a COOKIE notify, no state */
@@ -53,5 +74,10 @@ int	 cookie_check(const struct cookie_secrets *, const uint8_t *, size_t,
 enum cookie_verdict cookie_admit(const struct cookie_limits *, size_t,
 	    size_t, int);
 void	 cookie_secrets_clear(struct cookie_secrets *);
+int	 cookie_peers_init(struct cookie_peers *);
+int	 cookie_peer_add(struct cookie_peers *, const uint8_t *, size_t);
+void	 cookie_peer_del(struct cookie_peers *, const uint8_t *, size_t);
+size_t	 cookie_peer_count(const struct cookie_peers *, const uint8_t *,
+	    size_t);
 
 #endif /* COOKIE_H */

@@ -178,12 +178,14 @@ struct ikesa {
 	struct frag_reasm	*ik_reasm;	/* a message in pieces */
 	uint8_t			*ik_cookie;	/* initiator: the peer's */
 	size_t			 ik_cookielen;
+	int			 ik_halfopen;	/* counted in dos.peers */
 };
 
 /* Defence against IKE_SA_INIT floods (cookie.c). */
 static struct {
 	struct cookie_secrets	 secrets;
 	struct cookie_limits	 limits;
+	struct cookie_peers	 peers;		/* half-open SAs */
 	int			 ready;
 } dos = { .limits = { COOKIE_THRESHOLD, COOKIE_HALFOPEN_MAX,
     COOKIE_PEER_MAX } };
@@ -225,6 +227,7 @@ static struct {
 } ex;
 
 static void	 ikesa_timer(int, short, void *);
+static void	 halfopen_leave(struct ikesa *);
 static void	 ikesa_life(int, short, void *);
 static void	 child_keys_free(struct childsa *);
 static void	 nonces_alloc(struct ikesa *);
@@ -1288,6 +1291,7 @@ ikesa_free(struct ikesa *ik)
 	free(ik->ik_lastreq);
 	free(ik->ik_cookie);
 	frag_free(&ik->ik_reasm);
+	halfopen_leave(ik);
 	explicit_bzero(ik, sizeof(*ik));
 	free(ik);
 }
@@ -2067,10 +2071,50 @@ ikev2_set_cookie_threshold(size_t n)
 	dos.limits.cl_threshold = n;
 }
 
+static void
+dos_ready(void)
+{
+	if (dos.ready)
+		return;
+	if (cookie_init(&dos.secrets, time(NULL)) == -1 ||
+	    cookie_peers_init(&dos.peers) == -1)
+		fatalx("cookie secret: %s", crypto_errstr());
+	dos.ready = 1;
+}
+
 /*
- * Admission of an IKE_SA_INIT request (RFC 7296 2.6, cookie.c): counts
- * the half-open responder SAs, in all and from the peer's address, and
- * checks a COOKIE it brings.  Returns 0 to go on, or -1 when answered
+ * A responder SA is half-open from its IKE_SA_INIT response until
+ * IKE_AUTH succeeds or it goes; counted by peer address in dos.peers.
+ */
+static void
+halfopen_enter(struct ikesa *ik)
+{
+	const uint8_t	*ip;
+	size_t		 len;
+
+	dos_ready();
+	ip = ss_ip(&ik->ik_peer, &len);
+	if (cookie_peer_add(&dos.peers, ip, len) == 0)
+		ik->ik_halfopen = 1;
+}
+
+static void
+halfopen_leave(struct ikesa *ik)
+{
+	const uint8_t	*ip;
+	size_t		 len;
+
+	if (!ik->ik_halfopen)
+		return;
+	ip = ss_ip(&ik->ik_peer, &len);
+	cookie_peer_del(&dos.peers, ip, len);
+	ik->ik_halfopen = 0;
+}
+
+/*
+ * Admission of an IKE_SA_INIT request (RFC 7296 2.6, cookie.c): the
+ * half-open responder SAs, in all and from the peer's address, and a
+ * COOKIE it brings.  Returns 0 to go on, or -1 when answered
  * with a COOKIE notify or dropped.  A half-open SA holds its struct
  * ikesa and struct sa, the keys, and copies of the request and response.
  */
@@ -2079,31 +2123,20 @@ init_admit(int sock, struct ike_msg *m, const struct sockaddr_storage *local,
     const struct sockaddr_storage *peer)
 {
 	const struct pld_notify	*n;
-	struct sa		*sa;
-	struct ikesa		*ik;
 	const uint8_t		*ip;
 	uint8_t			 spii[8], cookie[COOKIE_LEN];
-	size_t			 iplen, all = 0, mine = 0;
+	size_t			 iplen, all, mine;
 	int			 ok = 0, clen;
 	char			 a[64];
 
 	if (!PLD_SEEN(m, IKEV2_PLD_NONCE))
 		return (0);	/* init_respond drops it */
-	if (!dos.ready) {
-		if (cookie_init(&dos.secrets, time(NULL)) == -1)
-			fatalx("cookie secret: %s", crypto_errstr());
-		dos.ready = 1;
-	} else if (cookie_rotate(&dos.secrets, time(NULL)) == -1)
+	dos_ready();
+	if (cookie_rotate(&dos.secrets, time(NULL)) == -1)
 		fatalx("cookie secret: %s", crypto_errstr());
-	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
-		if ((ik = sa->sa_ike) == NULL || ik->ik_initiator ||
-		    ik->ik_state != IKS_INIT_DONE)
-			continue;
-		all++;
-		if (ss_equal(&ik->ik_peer, peer))
-			mine++;
-	}
 	ip = ss_ip(peer, &iplen);
+	all = dos.peers.cp_total;
+	mine = cookie_peer_count(&dos.peers, ip, iplen);
 	put_be64(spii, m->m_hdr.h_ispi);
 	if (msg_has_notify(m, IKEV2_N_COOKIE, &n)) {
 		ok = cookie_check(&dos.secrets, n->n_data.d_ptr,
@@ -2272,6 +2305,7 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 	ik->ik_state = IKS_INIT_DONE;
 	ik->ik_frag = frag_enabled() &&
 	    msg_has_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
+	halfopen_enter(ik);
 	put_be64(ik->ik_spii, m->m_hdr.h_ispi);
 	ht_insert(ik);
 	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR,
@@ -2474,6 +2508,7 @@ auth_respond(struct ikesa *ik, struct ike_msg *m)
 		return;
 	}
 	send_response(ik, msg, len);
+	halfopen_leave(ik);
 	ik->ik_state = IKS_ESTABLISHED;
 	sa->sa_state = SA_ESTABLISHED;
 	sa->sa_established = time(NULL);

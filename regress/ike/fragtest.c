@@ -127,6 +127,55 @@ test_cookies(void)
 	    COOKIE_DEMAND, NULL);
 }
 
+/* Half-open SAs counted by address, added and removed in any order. */
+static void
+test_peers(void)
+{
+	struct cookie_peers	*cp;
+	uint8_t			 a[4] = { 203, 0, 113, 0 }, b[16];
+	size_t			 i;
+	int			 ok;
+
+	if ((cp = calloc(1, sizeof(*cp))) == NULL ||
+	    cookie_peers_init(cp) == -1) {
+		t("cookie/peers-init", 0, NULL);
+		free(cp);
+		return;
+	}
+	memset(b, 0, sizeof(b));
+	memcpy(b, "\x20\x01\x0d\xb8", 4);
+	ok = 1;
+	for (i = 0; i < 3000; i++) {
+		a[3] = i % 250;
+		a[2] = 113 - (i / 250) % 2;	/* two /24s */
+		ok = ok && cookie_peer_add(cp, a, 4) == 0;
+	}
+	ok = ok && cp->cp_total == 3000 && cp->cp_addrs == 500;
+	a[2] = 113;
+	a[3] = 7;
+	ok = ok && cookie_peer_count(cp, a, 4) == 6;
+	/* the same 4 bytes as an IPv6 prefix are another address */
+	memcpy(b, a, 4);
+	ok = ok && cookie_peer_count(cp, b, 16) == 0 &&
+	    cookie_peer_add(cp, b, 16) == 0 && cookie_peer_count(cp, b, 16) == 1 &&
+	    cookie_peer_count(cp, a, 4) == 6;
+	t("cookie/peers-count", ok, NULL);
+	ok = cookie_peer_add(cp, a, 5) == -1 && cookie_peer_count(cp, a, 5) == 0;
+	t("cookie/peers-bad-length", ok, NULL);
+	cookie_peer_del(cp, b, 16);
+	cookie_peer_del(cp, b, 16);	/* not there: nothing happens */
+	for (i = 0; i < 3000; i++) {
+		a[3] = i % 250;
+		a[2] = 113 - (i / 250) % 2;
+		cookie_peer_del(cp, a, 4);
+	}
+	ok = cp->cp_total == 0 && cp->cp_addrs == 0;
+	for (i = 0; i < COOKIE_PEER_BUCKETS; i++)
+		ok = ok && cp->cp_bucket[i] == NULL;
+	t("cookie/peers-all-gone", ok, NULL);
+	free(cp);
+}
+
 /* --- fragments ----------------------------------------------------------- */
 
 static int
@@ -479,6 +528,7 @@ main(void)
 		return (0);
 	}
 	test_cookies();
+	test_peers();
 	test_seal();
 	test_tamper();
 	test_bounds();
