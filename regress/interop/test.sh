@@ -284,8 +284,9 @@ host_life_tests() (
 	else
 		nok host/life-ike-rekey "left $(stat "$NS_LEFT" ike_rekeys) rekeys, $(nsas "$NS_LEFT") SAs; right $(stat "$NS_RIGHT" ike_rekeys), $(nsas "$NS_RIGHT")"
 	fi
-	[ "$(stat "$NS_LEFT" dpd_sent)" -ge 1 ] && ok host/life-dpd-sent ||
-	    nok host/life-dpd-sent
+	dpd() { [ "$(stat "$NS_LEFT" dpd_sent)" -ge 1 ] ||
+	    [ "$(stat "$NS_RIGHT" dpd_sent)" -ge 1 ]; }
+	ns_wait 15 dpd && ok host/life-dpd-sent || nok host/life-dpd-sent
 	# the passive side dies without a Delete
 	kill -9 $(ns_pids "$NS_LEFT") 2>/dev/null
 	dead() { [ "$(stat "$1" dead_peers)" -ge 1 ] && [ "$(nsas "$1")" = 0 ]; }
