@@ -57,6 +57,18 @@ enum ikesa_state {
 	IKS_DEAD		/* failed or deleted, to be freed */
 };
 
+/* A hash table of IKE SAs, chained through a link in each. */
+struct ikesa;
+struct iklink {
+	struct ikesa	*l_next;
+	int		 l_in;
+};
+struct iktab {
+	struct ikesa	**t_heads;
+	size_t		 t_size;	/* a power of two, or 0 */
+	size_t		 t_count;
+};
+
 /* What our request in flight is (an answer is read according to it). */
 enum ikesa_req {
 	REQ_NONE = 0,
@@ -167,10 +179,8 @@ struct ikesa {
 	time_t			 ik_keepalive;	/* next NAT keepalive */
 	uint8_t			 ik_rk_spi[IKE_SPI_LEN];  /* IKE rekey */
 	uint32_t		 ik_req_spi;	/* CHILD SA of the request */
-	struct ikesa		*ik_hnext;	/* SPIi hash chain */
-	int			 ik_hashed;
-	struct ikesa		*ik_pnext;	/* peer address chain */
-	int			 ik_phashed;
+	struct iklink		 ik_spilink;	/* in ex.by_spi */
+	struct iklink		 ik_peerlink;	/* in ex.by_peer */
 	int			 ik_natt;	/* a NAT is between us */
 	int			 ik_nat_local;	/* we are behind it */
 	/* floods and fragmentation (cookie.c, ikev2_frag.c) */
@@ -204,20 +214,14 @@ static struct {
 	int			 decouple;	/* SAs, no flows */
 	struct event		*active_ev;	/* retry "active" policies */
 	struct event		*ctr_ev;	/* counters to the parent, later */
-	/* IKE SAs by the initiator's SPI (salted: peers choose them) */
-	struct ikesa		**ht;
-	size_t			 ht_size;	/* a power of two */
-	size_t			 ht_count;
+	struct iktab		 by_spi;	/* every IKE SA */
 	uint64_t		 ht_salt;
 	/* which IKE SA (by SPIi) asked for the last SA adds */
 	struct {
 		uint32_t	 kid;
 		uint8_t		 spii[IKE_SPI_LEN];
 	}			 kring[16384];
-	/* established IKE SAs by the peer's address */
-	struct ikesa		**pt;
-	size_t			 pt_size;
-	size_t			 pt_count;
+	struct iktab		 by_peer;	/* established ones */
 	/* byte counts for "show sa" */
 	size_t			 q_pending;
 	void			 (*q_done)(void *);
@@ -231,7 +235,8 @@ static void	 halfopen_leave(struct ikesa *);
 static void	 ikesa_life(int, short, void *);
 static void	 child_keys_free(struct childsa *);
 static void	 nonces_alloc(struct ikesa *);
-static size_t	 ht_index(uint64_t, size_t);
+static uint64_t	 spi_hash(uint64_t);
+static struct ikesa *iktab_chain(const struct iktab *, uint64_t);
 static void	 ikesa_established(struct ikesa *);
 static void	 req_next(struct ikesa *);
 static void	 life_arm(struct ikesa *);
@@ -766,9 +771,10 @@ child_refused(uint32_t kid)
 	size_t		 r = kid % nitems(ex.kring);
 
 	/* the IKE SA that asked, found by its SPI; else a walk */
-	if (ex.kring[r].kid == kid && ex.ht != NULL) {
-		for (e = ex.ht[ht_index(be64(ex.kring[r].spii), ex.ht_size)];
-		    e != NULL; e = e->ik_hnext)
+	if (ex.kring[r].kid == kid) {
+		for (e = iktab_chain(&ex.by_spi,
+		    spi_hash(be64(ex.kring[r].spii))); e != NULL;
+		    e = e->ik_spilink.l_next)
 			if (memcmp(e->ik_spii, ex.kring[r].spii,
 			    IKE_SPI_LEN) == 0 && e->ik_child.cs_installed &&
 			    (e->ik_child.cs_kid[0] == kid ||
@@ -1095,46 +1101,29 @@ ikev2_socket_add(struct msg *m)
 
 /* --- IKE SAs ------------------------------------------------------------- */
 
-static size_t
-ht_index(uint64_t spi, size_t size)
+/*
+ * The IKE SAs are in two hash tables: by the initiator's SPI (every SA)
+ * and by the peer's address (established ones).  Both hashes are salted,
+ * peers choosing SPIs and addresses.  An SA is chained into a table
+ * through its link for that table.
+ */
+static uint64_t
+hash_mix(uint64_t h)
 {
-	uint64_t	 h = (spi ^ ex.ht_salt) * 0x9e3779b97f4a7c15ULL;
-
 	h ^= h >> 33;
-	return ((size_t)h & (size - 1));
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (h);
 }
 
-static void
-ht_insert(struct ikesa *ik)
+static uint64_t
+spi_hash(uint64_t spi)
 {
-	struct ikesa	**nt, *e, *next;
-	size_t		 i, n, idx;
-
-	if (ik->ik_hashed)
-		return;
-	if (ex.ht_count + 1 > ex.ht_size * 2 || ex.ht == NULL) {
-		n = ex.ht_size == 0 ? 256 : ex.ht_size * 4;
-		nt = xcalloc(n, sizeof(*nt));
-		for (i = 0; i < ex.ht_size; i++)
-			for (e = ex.ht[i]; e != NULL; e = next) {
-				next = e->ik_hnext;
-				idx = ht_index(be64(e->ik_spii), n);
-				e->ik_hnext = nt[idx];
-				nt[idx] = e;
-			}
-		free(ex.ht);
-		ex.ht = nt;
-		ex.ht_size = n;
-	}
-	idx = ht_index(be64(ik->ik_spii), ex.ht_size);
-	ik->ik_hnext = ex.ht[idx];
-	ex.ht[idx] = ik;
-	ik->ik_hashed = 1;
-	ex.ht_count++;
+	return (hash_mix(spi ^ ex.ht_salt));
 }
 
-static size_t
-pt_index(const struct sockaddr_storage *ss, size_t size)
+static uint64_t
+addr_hash(const struct sockaddr_storage *ss)
 {
 	const uint8_t	*ip;
 	uint64_t	 h = ex.ht_salt;
@@ -1143,74 +1132,75 @@ pt_index(const struct sockaddr_storage *ss, size_t size)
 	ip = ss_ip(ss, &len);
 	for (i = 0; i < len; i++)
 		h = (h ^ ip[i]) * 0x100000001b3ULL;
-	/* the last bytes differ most: mix them into every bit */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return ((size_t)h & (size - 1));
+	return (hash_mix(h));
+}
+
+static uint64_t
+iktab_key(const struct iktab *t, const struct ikesa *ik)
+{
+	return (t == &ex.by_spi ? spi_hash(be64(ik->ik_spii)) :
+	    addr_hash(&ik->ik_peer));
+}
+
+static struct iklink *
+iktab_link(const struct iktab *t, struct ikesa *ik)
+{
+	return (t == &ex.by_spi ? &ik->ik_spilink : &ik->ik_peerlink);
+}
+
+/* The chain of SAs whose key hashes to h. */
+static struct ikesa *
+iktab_chain(const struct iktab *t, uint64_t h)
+{
+	return (t->t_size == 0 ? NULL : t->t_heads[h & (t->t_size - 1)]);
 }
 
 static void
-pt_insert(struct ikesa *ik)
+iktab_insert(struct iktab *t, struct ikesa *ik)
 {
 	struct ikesa	**nt, *e, *next;
+	struct iklink	*l = iktab_link(t, ik);
 	size_t		 i, n, idx;
 
-	if (ik->ik_phashed)
+	if (l->l_in)
 		return;
-	if (ex.pt == NULL || ex.pt_count + 1 > ex.pt_size * 2) {
-		n = ex.pt_size == 0 ? 256 : ex.pt_size * 4;
+	if (t->t_count + 1 > t->t_size * 2) {
+		n = t->t_size == 0 ? 256 : t->t_size * 4;
 		nt = xcalloc(n, sizeof(*nt));
-		for (i = 0; i < ex.pt_size; i++)
-			for (e = ex.pt[i]; e != NULL; e = next) {
-				next = e->ik_pnext;
-				idx = pt_index(&e->ik_peer, n);
-				e->ik_pnext = nt[idx];
+		for (i = 0; i < t->t_size; i++)
+			for (e = t->t_heads[i]; e != NULL; e = next) {
+				next = iktab_link(t, e)->l_next;
+				idx = iktab_key(t, e) & (n - 1);
+				iktab_link(t, e)->l_next = nt[idx];
 				nt[idx] = e;
 			}
-		free(ex.pt);
-		ex.pt = nt;
-		ex.pt_size = n;
+		free(t->t_heads);
+		t->t_heads = nt;
+		t->t_size = n;
 	}
-	idx = pt_index(&ik->ik_peer, ex.pt_size);
-	ik->ik_pnext = ex.pt[idx];
-	ex.pt[idx] = ik;
-	ik->ik_phashed = 1;
-	ex.pt_count++;
+	idx = iktab_key(t, ik) & (t->t_size - 1);
+	l->l_next = t->t_heads[idx];
+	t->t_heads[idx] = ik;
+	l->l_in = 1;
+	t->t_count++;
 }
 
 static void
-pt_remove(struct ikesa *ik)
+iktab_remove(struct iktab *t, struct ikesa *ik)
 {
 	struct ikesa	**pp;
+	struct iklink	*l = iktab_link(t, ik);
 
-	if (!ik->ik_phashed)
+	if (!l->l_in)
 		return;
-	for (pp = &ex.pt[pt_index(&ik->ik_peer, ex.pt_size)]; *pp != NULL;
-	    pp = &(*pp)->ik_pnext)
+	for (pp = &t->t_heads[iktab_key(t, ik) & (t->t_size - 1)];
+	    *pp != NULL; pp = &iktab_link(t, *pp)->l_next)
 		if (*pp == ik) {
-			*pp = ik->ik_pnext;
-			ex.pt_count--;
+			*pp = l->l_next;
+			t->t_count--;
 			break;
 		}
-	ik->ik_phashed = 0;
-}
-
-static void
-ht_remove(struct ikesa *ik)
-{
-	struct ikesa	**pp;
-
-	if (!ik->ik_hashed)
-		return;
-	for (pp = &ex.ht[ht_index(be64(ik->ik_spii), ex.ht_size)];
-	    *pp != NULL; pp = &(*pp)->ik_hnext)
-		if (*pp == ik) {
-			*pp = ik->ik_hnext;
-			ex.ht_count--;
-			break;
-		}
-	ik->ik_hashed = 0;
+	l->l_in = 0;
 }
 
 static struct ikesa *
@@ -1273,8 +1263,8 @@ static void
 ikesa_free(struct ikesa *ik)
 {
 	nonces_free(ik);
-	ht_remove(ik);
-	pt_remove(ik);
+	iktab_remove(&ex.by_spi, ik);
+	iktab_remove(&ex.by_peer, ik);
 	if (ik->ik_timer != NULL)
 		event_free(ik->ik_timer);
 	if (ik->ik_life != NULL)
@@ -1301,10 +1291,8 @@ ikesa_find(uint64_t ispi, uint64_t rspi, const struct sockaddr_storage *peer)
 {
 	struct ikesa	*ik;
 
-	if (ex.ht == NULL)
-		return (NULL);
-	for (ik = ex.ht[ht_index(ispi, ex.ht_size)]; ik != NULL;
-	    ik = ik->ik_hnext) {
+	for (ik = iktab_chain(&ex.by_spi, spi_hash(ispi)); ik != NULL;
+	    ik = ik->ik_spilink.l_next) {
 		if (ik->ik_state == IKS_DEAD || be64(ik->ik_spii) != ispi)
 			continue;
 		if (rspi == 0) {
@@ -1325,10 +1313,8 @@ ikesa_find_initiating(uint64_t ispi, const struct sockaddr_storage *peer)
 {
 	struct ikesa	*ik;
 
-	if (ex.ht == NULL)
-		return (NULL);
-	for (ik = ex.ht[ht_index(ispi, ex.ht_size)]; ik != NULL;
-	    ik = ik->ik_hnext) {
+	for (ik = iktab_chain(&ex.by_spi, spi_hash(ispi)); ik != NULL;
+	    ik = ik->ik_spilink.l_next) {
 		if (!ik->ik_initiator || ik->ik_state != IKS_INIT_SENT ||
 		    be64(ik->ik_spii) != ispi || !ss_equal(&ik->ik_peer, peer))
 			continue;
@@ -1989,10 +1975,10 @@ ikesa_replace_older(struct ikesa *ik)
 	struct ikesa	*o, *next;
 	const char	*pid = ik->ik_sa->sa_peer_id;
 
-	pt_insert(ik);
-	for (o = ex.pt[pt_index(&ik->ik_peer, ex.pt_size)]; o != NULL;
-	    o = next) {
-		next = o->ik_pnext;
+	iktab_insert(&ex.by_peer, ik);
+	for (o = iktab_chain(&ex.by_peer, addr_hash(&ik->ik_peer));
+	    o != NULL; o = next) {
+		next = o->ik_peerlink.l_next;
 		/* only in the same direction: both sides initiating
 		   at once must not delete each other's choice */
 		if (o == ik || o->ik_state != IKS_ESTABLISHED ||
@@ -2307,7 +2293,7 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 	    msg_has_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 	halfopen_enter(ik);
 	put_be64(ik->ik_spii, m->m_hdr.h_ispi);
-	ht_insert(ik);
+	iktab_insert(&ex.by_spi, ik);
 	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR,
 	    &ik->ik_suite.is_encr_bits);
 	ik->ik_suite.is_integ = prop_get(&sel, XF_INTEG, NULL);
@@ -2660,7 +2646,7 @@ initiate(const struct policy *pol)
 	if (crypto_random_ike_spi(ik->ik_spii) == -1 ||
 	    crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
 		fatalx("random: %s", crypto_errstr());
-	ht_insert(ik);
+	iktab_insert(&ex.by_spi, ik);
 	ik->ik_sa->sa_ispi = be64(ik->ik_spii);
 	if (local.ss_family == 0)
 		strlcpy(ik->ik_sa->sa_local, "", sizeof(ik->ik_sa->sa_local));
@@ -3714,8 +3700,8 @@ ike_rekey_make(struct ikesa *old, const struct pld_prop *sel,
 	    old->ik_sock);
 	sa = nik->ik_sa;
 	memcpy(nik->ik_spii, spii, IKE_SPI_LEN);
-	ht_insert(nik);
-	pt_insert(nik);
+	iktab_insert(&ex.by_spi, nik);
+	iktab_insert(&ex.by_peer, nik);
 	memcpy(nik->ik_spir, spir, IKE_SPI_LEN);
 	nik->ik_suite.is_encr = prop_get(sel, XF_ENCR,
 	    &nik->ik_suite.is_encr_bits);
@@ -4145,10 +4131,10 @@ peer_moved(struct ikesa *ik, int sock, const struct sockaddr_storage *peer)
 	}
 	if (addr && ik->ik_child.cs_flows)
 		child_flows(ik, 0);
-	pt_remove(ik);
+	iktab_remove(&ex.by_peer, ik);
 	ik->ik_peer = *peer;
 	if (ik->ik_state == IKS_ESTABLISHED)
-		pt_insert(ik);
+		iktab_insert(&ex.by_peer, ik);
 	ik->ik_sock = sock;
 	ss_str(peer, ik->ik_sa->sa_peer, sizeof(ik->ik_sa->sa_peer));
 	if (ik->ik_state != IKS_ESTABLISHED || !ik->ik_child.cs_installed)
