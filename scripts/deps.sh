@@ -7,7 +7,7 @@ set -eu
 pkgs="make gcc libc6-dev clang byacc flex pkg-config libssl-dev libevent-dev libmnl-dev
 openssl iproute2 iputils-ping kmod procps psmisc
 openiked strongswan-charon strongswan-swanctl libcharon-extra-plugins
-tshark user-mode-linux
+tshark user-mode-linux iptables conntrack
 mandoc time jq socat util-linux passwd"
 missing=
 for p in $pkgs; do
