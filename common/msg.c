@@ -7,9 +7,11 @@
  */
 #include <sys/socket.h>
 
+#include <stddef.h>
 #include <string.h>
 
 #include "msg.h"
+#include "util.h"
 #include "wire.h"
 
 /*
@@ -285,7 +287,51 @@ ike_socket_encode(const struct ike_socket *m, uint8_t *buf, size_t size)
 	return (wcur_done(&w));
 }
 
+#define ICN(f, j, t)	{ j, t, offsetof(struct ike_counters, f) }
+const struct ike_counter_name ike_counter_names[] = {
+	ICN(ic_rx, "received", "ike messages received"),
+	ICN(ic_tx, "sent", "ike messages sent"),
+	ICN(ic_malformed, "malformed", "ike malformed messages"),
+	ICN(ic_dropped, "dropped", "ike dropped messages"),
+	ICN(ic_retransmits, "retransmits", "requests retransmitted"),
+	ICN(ic_dup_answered, "duplicates_answered", "duplicates answered"),
+	ICN(ic_no_proposal, "no_proposal_chosen", "no proposal chosen"),
+	ICN(ic_auth_failed, "authentication_failed",
+	    "authentication failed"),
+	ICN(ic_ts_unacceptable, "ts_unacceptable", "ts unacceptable"),
+	ICN(ic_ike_sas, "ike_sas", "ike sas established"),
+	ICN(ic_child_sas, "child_sas", "child sas established"),
+	ICN(ic_kernel_errors, "kernel_errors", "kernel errors"),
+	ICN(ic_child_rekeys, "child_rekeys", "child sas rekeyed"),
+	ICN(ic_ike_rekeys, "ike_rekeys", "ike sas rekeyed"),
+	ICN(ic_rekey_collisions, "rekey_collisions",
+	    "simultaneous rekeys"),
+	ICN(ic_expired, "expired", "sas expired in the kernel"),
+	ICN(ic_deletes_rx, "deletes_received", "deletes received"),
+	ICN(ic_dpd_sent, "dpd_sent", "liveness checks sent"),
+	ICN(ic_dead_peers, "dead_peers", "dead peers"),
+	ICN(ic_reinitiated, "reinitiated", "active sas reinitiated"),
+	ICN(ic_nat_detected, "nat_detected", "nat detected"),
+	ICN(ic_nat_keepalives, "nat_keepalives", "nat keepalives sent"),
+	ICN(ic_peer_moved, "peer_moved", "peer address changes"),
+};
+#undef ICN
+const size_t ike_counter_nnames = nitems(ike_counter_names);
+
 #define IKE_COUNTERS_N	(sizeof(struct ike_counters) / sizeof(uint64_t))
+_Static_assert(nitems(ike_counter_names) == IKE_COUNTERS_N,
+    "every IKE counter needs a name");
+
+/* The i-th counter, in ike_counter_names[] order. */
+uint64_t
+ike_counter(const struct ike_counters *c, size_t i)
+{
+	uint64_t	 v;
+
+	memcpy(&v, (const uint8_t *)c + ike_counter_names[i].icn_off,
+	    sizeof(v));
+	return (v);
+}
 
 int
 ike_counters_decode(const uint8_t *buf, size_t len, struct ike_counters *m)

@@ -163,7 +163,10 @@ struct ike_socket {
 	uint32_t	 is_port;
 };
 
-/* what the ikev2 process counts, shown by "ikectl show stats" */
+/*
+ * What the ikev2 process counts, shown by "ikectl show stats": every
+ * field a uint64_t, each named in ike_counter_names[] (msg.c).
+ */
 struct ike_counters {
 	uint64_t	 ic_rx;			/* datagrams received */
 	uint64_t	 ic_tx;
@@ -177,7 +180,29 @@ struct ike_counters {
 	uint64_t	 ic_ike_sas;		/* established so far */
 	uint64_t	 ic_child_sas;
 	uint64_t	 ic_kernel_errors;
+	/* the SA life cycle */
+	uint64_t	 ic_child_rekeys;	/* CHILD SAs rekeyed */
+	uint64_t	 ic_ike_rekeys;		/* IKE SAs rekeyed */
+	uint64_t	 ic_rekey_collisions;	/* simultaneous rekeys */
+	uint64_t	 ic_expired;		/* hard expiry in the kernel */
+	uint64_t	 ic_deletes_rx;		/* Deletes from peers */
+	uint64_t	 ic_dpd_sent;		/* liveness checks */
+	uint64_t	 ic_dead_peers;		/* no answer: SAs removed */
+	uint64_t	 ic_reinitiated;	/* active policies brought back */
+	uint64_t	 ic_nat_detected;	/* IKE SAs with a NAT between */
+	uint64_t	 ic_nat_keepalives;
+	uint64_t	 ic_peer_moved;		/* peer's address or port changed */
 };
+
+/* JSON key and text label of each counter, in field order. */
+struct ike_counter_name {
+	const char	*icn_json;
+	const char	*icn_text;
+	size_t		 icn_off;
+};
+extern const struct ike_counter_name ike_counter_names[];
+extern const size_t ike_counter_nnames;
+uint64_t ike_counter(const struct ike_counters *, size_t);
 
 /* msg.c: pure functions, no I/O */
 int	 msg_hdr_parse(const uint8_t *, size_t, struct msg_hdr *);

@@ -713,6 +713,7 @@ show_stats(struct ctl_client *cc, uint32_t reqid, int json)
 	size_t		 len = 0;
 	FILE		*fp;
 	struct tm	 tm;
+	size_t		 i;
 	int		 passive, decouple;
 
 	if ((fp = open_memstream(&text, &len)) == NULL) {
@@ -743,29 +744,15 @@ show_stats(struct ctl_client *cc, uint32_t reqid, int json)
 		    (unsigned long long)env.st_busy);
 		json_string(fp, env.st_last_error);
 		fprintf(fp, ",\"clients_refused\":%llu,"
-		    "\"malformed_messages\":%llu,\"ike\":{\"received\":%llu,"
-		    "\"sent\":%llu,\"malformed\":%llu,\"dropped\":%llu,"
-		    "\"retransmits\":%llu,\"duplicates_answered\":%llu,"
-		    "\"no_proposal_chosen\":%llu,"
-		    "\"authentication_failed\":%llu,"
-		    "\"ts_unacceptable\":%llu,\"ike_sas\":%llu,"
-		    "\"child_sas\":%llu,\"kernel_errors\":%llu},"
-		    "\"mode\":\"%s\",\"kernel\":\"%s\",\"uptime\":%lld}\n",
+		    "\"malformed_messages\":%llu,\"ike\":{",
 		    (unsigned long long)env.st_ctl_refused,
-		    (unsigned long long)env.st_malformed,
-		    (unsigned long long)env.ikec.ic_rx,
-		    (unsigned long long)env.ikec.ic_tx,
-		    (unsigned long long)env.ikec.ic_malformed,
-		    (unsigned long long)env.ikec.ic_dropped,
-		    (unsigned long long)env.ikec.ic_retransmits,
-		    (unsigned long long)env.ikec.ic_dup_answered,
-		    (unsigned long long)env.ikec.ic_no_proposal,
-		    (unsigned long long)env.ikec.ic_auth_failed,
-		    (unsigned long long)env.ikec.ic_ts_unacceptable,
-		    (unsigned long long)env.ikec.ic_ike_sas,
-		    (unsigned long long)env.ikec.ic_child_sas,
-		    (unsigned long long)env.ikec.ic_kernel_errors,
-		    passive ? "passive" : "active",
+		    (unsigned long long)env.st_malformed);
+		for (i = 0; i < ike_counter_nnames; i++)
+			fprintf(fp, "%s\"%s\":%llu", i ? "," : "",
+			    ike_counter_names[i].icn_json,
+			    (unsigned long long)ike_counter(&env.ikec, i));
+		fprintf(fp, "},\"mode\":\"%s\",\"kernel\":\"%s\","
+		    "\"uptime\":%lld}\n", passive ? "passive" : "active",
 		    decouple ? "decouple" : "couple",
 		    (long long)(time(NULL) - env.st_started));
 	} else {
@@ -791,25 +778,9 @@ show_stats(struct ctl_client *cc, uint32_t reqid, int json)
 		    (unsigned long long)env.st_malformed,
 		    passive ? "passive" : "active",
 		    decouple ? "decouple" : "couple");
-		fprintf(fp, "ike messages: %llu received, %llu sent, "
-		    "%llu retransmitted, %llu duplicates answered\n"
-		    "ike malformed messages: %llu\nike dropped messages: "
-		    "%llu\n"
-		    "no proposal chosen: %llu\nauthentication failed: %llu\n"
-		    "ts unacceptable: %llu\nike sas established: %llu\n"
-		    "child sas established: %llu\nkernel errors: %llu\n",
-		    (unsigned long long)env.ikec.ic_rx,
-		    (unsigned long long)env.ikec.ic_tx,
-		    (unsigned long long)env.ikec.ic_retransmits,
-		    (unsigned long long)env.ikec.ic_dup_answered,
-		    (unsigned long long)env.ikec.ic_malformed,
-		    (unsigned long long)env.ikec.ic_dropped,
-		    (unsigned long long)env.ikec.ic_no_proposal,
-		    (unsigned long long)env.ikec.ic_auth_failed,
-		    (unsigned long long)env.ikec.ic_ts_unacceptable,
-		    (unsigned long long)env.ikec.ic_ike_sas,
-		    (unsigned long long)env.ikec.ic_child_sas,
-		    (unsigned long long)env.ikec.ic_kernel_errors);
+		for (i = 0; i < ike_counter_nnames; i++)
+			fprintf(fp, "%s: %llu\n", ike_counter_names[i].icn_text,
+			    (unsigned long long)ike_counter(&env.ikec, i));
 	}
 	fclose(fp);
 	control_reply_data(cc, reqid, text, len);
