@@ -1619,3 +1619,31 @@ psk_auth_verify(const struct ike_keys *k, int ini, const uint8_t *psk,
 	explicit_bzero(want, sizeof(want));
 	return (ret);
 }
+
+/*
+ * The data of a NAT_DETECTION_*_IP notification: SHA-1 over both SPIs,
+ * the address and the port (network order).
+ */
+int
+nat_hash(const uint8_t spii[IKE_SPI_LEN], const uint8_t spir[IKE_SPI_LEN],
+    const uint8_t *ip, size_t iplen, uint16_t port,
+    uint8_t out[NAT_HASH_LEN])
+{
+	EVP_MD_CTX	*ctx;
+	uint8_t		 p[2];
+	unsigned int	 len = 0;
+	int		 ok;
+
+	p[0] = port >> 8;
+	p[1] = port & 0xff;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return (crypto_fail("NAT detection: out of memory"));
+	ok = EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, spii, IKE_SPI_LEN) == 1 &&
+	    EVP_DigestUpdate(ctx, spir, IKE_SPI_LEN) == 1 &&
+	    EVP_DigestUpdate(ctx, ip, iplen) == 1 &&
+	    EVP_DigestUpdate(ctx, p, sizeof(p)) == 1 &&
+	    EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == NAT_HASH_LEN;
+	EVP_MD_CTX_free(ctx);
+	return (ok ? 0 : crypto_fail("NAT detection: SHA-1 failed"));
+}

@@ -151,6 +151,12 @@ int		 child_keys_derive(struct child_keys *,
 		    const uint8_t *, size_t);
 void		 child_keys_clear(struct child_keys *);
 
+/* crypto.c: NAT detection (RFC 7296 2.23) */
+#define NAT_HASH_LEN	20
+int		 nat_hash(const uint8_t [IKE_SPI_LEN],
+		    const uint8_t [IKE_SPI_LEN], const uint8_t *, size_t,
+		    uint16_t, uint8_t [NAT_HASH_LEN]);
+
 /* crypto.c: the Encrypted (SK) payload */
 size_t		 sk_bodylen(const struct ike_keys *, size_t);
 int		 sk_encrypt(const struct ike_keys *, int, const uint8_t *,

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <linux/ipsec.h>
 #include <linux/xfrm.h>
 
@@ -569,7 +570,7 @@ parent_ike_sockets(void)
 	uint8_t			 buf[16];
 	socklen_t		 sslen;
 	size_t			 i, j, len;
-	int			 fd, one = 1;
+	int			 fd, one = 1, encap = UDP_ENCAP_ESPINUDP;
 
 	for (i = 0; i < nitems(afs); i++) {
 		for (j = 0; j < nitems(ports); j++) {
@@ -604,6 +605,12 @@ parent_ike_sockets(void)
 				close(fd);
 				continue;
 			}
+			/* ESP in UDP arrives here; the kernel takes it */
+			if (ports[j] == 4500 && setsockopt(fd, IPPROTO_UDP,
+			    UDP_ENCAP, &encap, sizeof(encap)) == -1)
+				log_warn("IKE socket %s port 4500: no UDP "
+				    "encapsulation of ESP", afs[i] == AF_INET ?
+				    "inet" : "inet6");
 			if (sock_bypass(fd, afs[i]) == -1)
 				log_warn("IKE socket %s port %d: no IPsec "
 				    "bypass", afs[i] == AF_INET ? "inet" :

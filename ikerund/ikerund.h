@@ -122,6 +122,7 @@ __dead void	 ca_main(const struct ikerund_opts *);
 
 /* ikev2.c */
 __dead void	 ikev2_main(const struct ikerund_opts *);
+int		 ikev2_passive(void);
 
 /* ikev2_exch.c: the IKEv2 protocol engine of the ikev2 process */
 void	 ikev2_exch_init(struct event_base *, struct msgconn *,

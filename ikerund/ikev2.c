@@ -29,7 +29,7 @@ static struct {
 	struct event		*sigterm;
 } ikev2;
 
-static int
+int
 ikev2_passive(void)
 {
 	if (ikev2.mode_set & 1)

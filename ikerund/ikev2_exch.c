@@ -7,6 +7,14 @@
  * our own requests with backoff.  Every datagram goes through the pure
  * parser (pld.c) before anything is interpreted; what does not parse is
  * dropped and counted.
+ *
+ * The life of an SA: our requests go one at a time (a window of one),
+ * queued as "to do" bits and sent by req_next(); CREATE_CHILD_SA rekeys
+ * CHILD SAs when the kernel's soft expiry fires and IKE SAs on
+ * ikelifetime (RFC 7296 1.3.2, 1.3.3, 2.8, with the simultaneous-rekey
+ * rule of 2.8.1); liveness checks on dpd_check_interval declare a silent
+ * peer dead; NAT detection (2.23) moves IKE to port 4500 with
+ * UDP-encapsulated ESP (RFC 3948) and keepalives.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -33,6 +41,11 @@
 #define IKEV2_RETRANSMIT_BASE	2	/* seconds, doubled each time */
 #define IKEV2_LARVAL_TIMEOUT	30	/* seconds for a half-open SA */
 #define IKEV2_REPLAY_WINDOW	32
+#define IKEV2_NAT_KEEPALIVE	20	/* seconds, behind a NAT */
+#define IKEV2_ACTIVE_RETRY	10	/* seconds between tries of "active" */
+#define IKEV2_REKEYED_LINGER	30	/* a rekeyed IKE SA waits its Delete */
+#define IKEV2_NONCE_KEEP	32	/* bytes kept for 2.8.1 comparisons */
+#define IKEV2_OUT_WAIT		10	/* most seconds a new SA waits to send */
 
 enum ikesa_state {
 	IKS_INIT_SENT = 1,	/* initiator: IKE_SA_INIT request out */
@@ -42,6 +55,26 @@ enum ikesa_state {
 	IKS_DEAD		/* failed or deleted, to be freed */
 };
 
+/* What our request in flight is (an answer is read according to it). */
+enum ikesa_req {
+	REQ_NONE = 0,
+	REQ_INIT,
+	REQ_AUTH,
+	REQ_DPD,		/* empty INFORMATIONAL */
+	REQ_DELETE_CHILD,	/* Delete of ik_old or ik_dup */
+	REQ_DELETE_IKE,		/* Delete of this (rekeyed) IKE SA */
+	REQ_REKEY_CHILD,
+	REQ_REKEY_IKE
+};
+
+/* Requests waiting for their turn (ik_todo), in this order of priority. */
+#define TODO_DELETE_IKE		0x01
+#define TODO_DELETE_DUP		0x02
+#define TODO_DELETE_OLD		0x04
+#define TODO_REKEY_IKE		0x08
+#define TODO_REKEY_CHILD	0x10
+#define TODO_DPD		0x20
+
 struct ike_sock {
 	int		 is_fd;
 	int		 is_af;
@@ -49,9 +82,31 @@ struct ike_sock {
 	struct event	*is_ev;
 };
 
-/* One CHILD SA as installed in the kernel. */
+/*
+ * One CHILD SA as installed in the kernel.  An IKE SA has its current
+ * one (ik_child), and during a rekey the one being replaced (ik_old,
+ * until its Delete exchange ends) and, when the peer rekeyed, the new
+ * one whose outbound SA waits for that Delete (ik_dup; RFC 7296 2.8:
+ * the responder must not send on the new SA before the initiator has
+ * it).
+ */
+#define CS_GONE_IN	0x01
+#define CS_GONE_OUT	0x02
+
 struct childsa {
 	int		 cs_installed;
+	int		 cs_out_wait;	/* outbound SA not installed yet */
+	int		 cs_gone;	/* expired in the kernel: CS_GONE_* */
+	int		 cs_soft;	/* soft expiry seen: rekey asked */
+	time_t		 cs_born;
+	struct child_keys *cs_keys;	/* for it, until then (wiped) */
+	uint32_t	 cs_replaces;	/* rekey: the old one's spi_in */
+	int		 cs_ini;	/* we began the exchange making it */
+	uint8_t		 cs_nmin[IKEV2_NONCE_KEEP];	/* 2.8.1 */
+	size_t		 cs_nminlen;
+	uint16_t	 cs_encr, cs_bits, cs_integ;
+	struct pld_tsel	 cs_tsl;	/* our side's selector */
+	struct pld_tsel	 cs_tsp;	/* the peer's */
 	uint8_t		 cs_proto;	/* IPPROTO_ESP, IPPROTO_AH */
 	uint8_t		 cs_mode;	/* KMODE_* */
 	uint8_t		 cs_esn;
@@ -96,7 +151,23 @@ struct ikesa {
 	struct event		*ik_timer;	/* resend, larval */
 	int			 ik_sock;	/* index of ike_sock */
 	struct childsa		 ik_child;
+	struct childsa		 ik_old;	/* rekeyed, being deleted */
+	struct childsa		 ik_dup;	/* peer's rekey, or redundant */
 	uint32_t		 ik_child_spi;	/* initiator's */
+	/* the life cycle */
+	int			 ik_req;	/* enum ikesa_req in flight */
+	int			 ik_todo;	/* TODO_* */
+	struct event		*ik_life;	/* DPD, rekey, keepalive */
+	time_t			 ik_lastrx;	/* last valid message */
+	time_t			 ik_rekey_at;	/* IKE SA rekey due */
+	time_t			 ik_rekeyed;	/* replaced at; 0: current */
+	time_t			 ik_keepalive;	/* next NAT keepalive */
+	uint8_t			 ik_rk_spi[IKE_SPI_LEN];  /* IKE rekey */
+	uint32_t		 ik_req_spi;	/* CHILD SA of the request */
+	struct ikesa		*ik_hnext;	/* SPIi hash chain */
+	int			 ik_hashed;
+	int			 ik_natt;	/* a NAT is between us */
+	int			 ik_nat_local;	/* we are behind it */
 };
 
 static struct {
@@ -111,6 +182,13 @@ static struct {
 	uint32_t		 nextkid;	/* kernel request ids */
 	struct ike_counters	 ctr;
 	int			 decouple;	/* SAs, no flows */
+	struct event		*active_ev;	/* retry "active" policies */
+	struct event		*ctr_ev;	/* counters to the parent, later */
+	/* IKE SAs by the initiator's SPI (salted: peers choose them) */
+	struct ikesa		**ht;
+	size_t			 ht_size;	/* a power of two */
+	size_t			 ht_count;
+	uint64_t		 ht_salt;
 	/* byte counts for "show sa" */
 	size_t			 q_pending;
 	void			 (*q_done)(void *);
@@ -120,6 +198,21 @@ static struct {
 } ex;
 
 static void	 ikesa_timer(int, short, void *);
+static void	 ikesa_life(int, short, void *);
+static void	 child_keys_free(struct childsa *);
+static void	 ikesa_established(struct ikesa *);
+static void	 req_next(struct ikesa *);
+static void	 life_arm(struct ikesa *);
+static void	 child_expire(const struct kernel_event *);
+static void	 active_retry(int, short, void *);
+static void	 child_promote(struct ikesa *, struct childsa *);
+struct ike_msg;
+struct pld_builder;
+static void	 nat_notify(struct pld_builder *, const uint8_t *,
+		    const uint8_t *, const struct sockaddr_storage *, uint16_t,
+		    uint16_t);
+static int	 nat_detect(struct ikesa *, const struct ike_msg *,
+		    const uint8_t *);
 static void	 send_delete(struct ikesa *, int);
 static void	 ikesa_kill(struct ikesa *, int, const char *, ...)
 		    __attribute__((__format__(printf, 3, 4)));
@@ -146,6 +239,22 @@ put_be64(uint8_t *p, uint64_t v)
 		p[i] = v & 0xff;
 		v >>= 8;
 	}
+}
+
+static void
+spi32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static uint32_t
+spi32_get(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3]);
 }
 
 static const char *
@@ -177,6 +286,23 @@ ss_ip(const struct sockaddr_storage *ss, size_t *len)
 	*len = 16;
 	return ((const uint8_t *)
 	    &((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+static uint16_t
+ss_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohs(((const struct sockaddr_in *)ss)->sin_port));
+	return (ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
+}
+
+static void
+ss_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
 static void
@@ -281,9 +407,26 @@ host_range(const struct pol_host *h, int af, uint8_t *start, uint8_t *end)
 }
 
 static void
+counters_timer(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	ikev2_counters_send();
+}
+
+/* The parent hears of new counts within 100 ms, in one message. */
+static void
 counters_changed(void)
 {
-	ikev2_counters_send();
+	struct timeval	 tv = { 0, 100000 };
+
+	if (ex.ctr_ev == NULL) {
+		ikev2_counters_send();
+		return;
+	}
+	if (!evtimer_pending(ex.ctr_ev, NULL))
+		evtimer_add(ex.ctr_ev, &tv);
 }
 
 void
@@ -327,12 +470,24 @@ kernel_send(uint32_t type, const uint8_t *buf, size_t len)
 	return (id);
 }
 
-static void
-child_sa_add(struct ikesa *ik, int in, const struct child_keys *ck)
+static uint64_t
+life_soft(uint64_t hard)
 {
-	struct childsa	*cs = &ik->ik_child;
+	uint32_t	 r = 0;
+
+	/* 80 to 90%: the two ends' soft expiries rarely meet */
+	(void)crypto_random_bytes((uint8_t *)&r, sizeof(r));
+	return (hard - hard / 10 - (hard / 10) * (r % 1000) / 1000);
+}
+
+static void
+child_sa_add(struct ikesa *ik, struct childsa *cs, int in,
+    const struct child_keys *ck)
+{
+	const struct policy *pol = ik->ik_pol;
 	struct kernel_sa ks;
 	uint8_t		 buf[KERNEL_PAYLOAD_MAX];
+	uint16_t	 lport, pport;
 	int		 fromini;
 
 	memset(&ks, 0, sizeof(ks));
@@ -342,6 +497,22 @@ child_sa_add(struct ikesa *ik, int in, const struct child_keys *ck)
 	ks.ksa_replay = IKEV2_REPLAY_WINDOW;
 	if (cs->cs_esn)
 		ks.ksa_flags |= KSA_F_ESN;
+	if (ik->ik_natt && cs->cs_proto == IPPROTO_ESP) {
+		lport = ex.socks[ik->ik_sock].is_port;
+		pport = ss_port(&ik->ik_peer);
+		ks.ksa_flags |= KSA_F_ENCAP;
+		ks.ksa_encap_sport = in ? pport : lport;
+		ks.ksa_encap_dport = in ? lport : pport;
+	}
+	/* the kernel's soft expiry starts the rekey, its hard one ends it */
+	if (pol->pol_lifetime > 0) {
+		ks.ksa_life.kl_hard_secs = pol->pol_lifetime;
+		ks.ksa_life.kl_soft_secs = life_soft(pol->pol_lifetime);
+	}
+	if (pol->pol_bytes > 0) {
+		ks.ksa_life.kl_hard_bytes = pol->pol_bytes;
+		ks.ksa_life.kl_soft_bytes = life_soft(pol->pol_bytes);
+	}
 	if (in) {
 		ks.ksa_spi = cs->cs_spi_in;
 		ss_kaddr(&ik->ik_peer, &ks.ksa_src);
@@ -353,8 +524,11 @@ child_sa_add(struct ikesa *ik, int in, const struct child_keys *ck)
 		ss_kaddr(&ik->ik_peer, &ks.ksa_dst);
 		ks.ksa_sel = cs->cs_sel_out;
 	}
-	/* keys from initiator to responder: inbound for the responder */
-	fromini = ik->ik_initiator ? !in : in;
+	/*
+	 * keys from the initiator of the exchange that made the CHILD SA
+	 * to its responder: inbound for the responder
+	 */
+	fromini = cs->cs_ini ? !in : in;
 	ks.ksa_enc = ck->ck_encr;
 	ks.ksa_encbits = ck->ck_encr_bits;
 	ks.ksa_auth = ck->ck_integ;
@@ -405,9 +579,8 @@ child_policy(struct ikesa *ik, int dir, int add)
 }
 
 static void
-child_sa_del(struct ikesa *ik, int in)
+child_sa_del(struct ikesa *ik, struct childsa *cs, int in)
 {
-	struct childsa		*cs = &ik->ik_child;
 	struct kernel_said	 id;
 	uint8_t			 buf[KERNEL_PAYLOAD_MAX];
 
@@ -432,16 +605,67 @@ child_flows(struct ikesa *ik, int add)
 	ik->ik_child.cs_flows = add;
 }
 
+/* What "show sa" says of the current CHILD SA. */
 static void
-child_install(struct ikesa *ik, const struct child_keys *ck)
+child_show(struct ikesa *ik)
 {
-	child_sa_add(ik, 1, ck);
-	child_sa_add(ik, 0, ck);
+	struct childsa	*cs = &ik->ik_child;
+	struct sa	*sa = ik->ik_sa;
+	char		 e[32], i[32];
+
+	if (sa == NULL)
+		return;
+	if (!cs->cs_installed) {
+		sa->sa_child_algs[0] = '\0';
+		sa->sa_spi_in = sa->sa_spi_out = 0;
+		return;
+	}
+	sa->sa_spi_in = cs->cs_spi_in;
+	sa->sa_spi_out = cs->cs_spi_out;
+	snprintf(sa->sa_child_algs, sizeof(sa->sa_child_algs), "%s %s%s%s%s",
+	    cs->cs_proto == IPPROTO_AH ? "ah" : "esp",
+	    cs->cs_encr ? xf_name(XF_ENCR, cs->cs_encr, cs->cs_bits, e,
+	    sizeof(e)) : "", cs->cs_encr && cs->cs_integ ? " " : "",
+	    cs->cs_integ ? xf_name(XF_INTEG, cs->cs_integ, 0, i, sizeof(i)) :
+	    "", ik->ik_natt && cs->cs_proto == IPPROTO_ESP ? " udp-encap" : "");
+	strlcpy(sa->sa_child_mode, cs->cs_mode == KMODE_TUNNEL ? "tunnel" :
+	    "transport", sizeof(sa->sa_child_mode));
+}
+
+/*
+ * Installs a CHILD SA: inbound, then outbound unless asked to wait (the
+ * keys are then kept, wiped once used), then the flows of the current
+ * one.
+ */
+static void
+child_install(struct ikesa *ik, struct childsa *cs,
+    const struct child_keys *ck, int out)
+{
+	cs->cs_born = time(NULL);
+	child_sa_add(ik, cs, 1, ck);
+	if (out)
+		child_sa_add(ik, cs, 0, ck);
+	else {
+		cs->cs_keys = xcalloc(1, sizeof(*cs->cs_keys));
+		*cs->cs_keys = *ck;
+		cs->cs_out_wait = 1;
+	}
 	/* "set decouple": the SAs only, as OpenIKED */
-	if (!ex.decouple)
+	if (cs == &ik->ik_child && !ex.decouple)
 		child_flows(ik, 1);
-	ik->ik_child.cs_installed = 1;
+	cs->cs_installed = 1;
 	ex.ctr.ic_child_sas++;
+}
+
+/* The outbound SA a peer's rekey left waiting goes in. */
+static void
+child_out_now(struct ikesa *ik, struct childsa *cs)
+{
+	if (!cs->cs_out_wait || cs->cs_keys == NULL)
+		return;
+	child_sa_add(ik, cs, 0, cs->cs_keys);
+	child_keys_free(cs);
+	cs->cs_out_wait = 0;
 }
 
 /* "ikectl couple|decouple": every CHILD SA's flows follow. */
@@ -457,18 +681,41 @@ ikev2_set_decouple(int decouple)
 }
 
 static void
+child_keys_free(struct childsa *cs)
+{
+	if (cs->cs_keys != NULL) {
+		child_keys_clear(cs->cs_keys);
+		free(cs->cs_keys);
+		cs->cs_keys = NULL;
+	}
+}
+
+/* One CHILD SA's kernel SAs out; the slot is emptied. */
+static void
+child_drop(struct ikesa *ik, struct childsa *cs)
+{
+	if (cs->cs_installed) {
+		if (!(cs->cs_gone & CS_GONE_IN))
+			child_sa_del(ik, cs, 1);
+		if (!cs->cs_out_wait && !(cs->cs_gone & CS_GONE_OUT))
+			child_sa_del(ik, cs, 0);
+	}
+	child_keys_free(cs);
+	memset(cs, 0, sizeof(*cs));
+}
+
+/* Every CHILD SA of the IKE SA leaves the kernel, flows first. */
+static void
 child_remove(struct ikesa *ik)
 {
-	if (!ik->ik_child.cs_installed)
-		return;
-	child_flows(ik, 0);
-	child_sa_del(ik, 1);
-	child_sa_del(ik, 0);
-	ik->ik_child.cs_installed = 0;
-	if (ik->ik_sa != NULL) {
-		ik->ik_sa->sa_child_algs[0] = '\0';
-		ik->ik_sa->sa_spi_in = ik->ik_sa->sa_spi_out = 0;
-	}
+	if (ik->ik_child.cs_installed)
+		child_flows(ik, 0);
+	child_drop(ik, &ik->ik_child);
+	child_drop(ik, &ik->ik_old);
+	child_drop(ik, &ik->ik_dup);
+	ik->ik_todo &= ~(TODO_REKEY_CHILD | TODO_DELETE_OLD |
+	    TODO_DELETE_DUP);
+	child_show(ik);
 }
 
 /*
@@ -488,7 +735,8 @@ child_refused(uint32_t kid)
 			continue;
 		log_warnx("sa %llu: the kernel refused the CHILD SA, "
 		    "deleting it", (unsigned long long)sa->sa_id);
-		send_delete(ik, 0);
+		if (ik->ik_lastreq == NULL)
+			send_delete(ik, 0);
 		child_remove(ik);
 		return;
 	}
@@ -509,7 +757,10 @@ ikev2_kernel_msg(struct msg *m)
 		if (kernel_result_decode(m->m_data, m->m_hdr.mh_len,
 		    &kr) == -1)
 			fatalx("malformed kernel result from the parent");
-		if (kr.kr_error != 0) {
+		if (kr.kr_error == ESRCH || kr.kr_error == ENOENT) {
+			/* deleting what the kernel expired meanwhile */
+			log_debug("kernel: %s", kr.kr_msg);
+		} else if (kr.kr_error != 0) {
 			ex.ctr.ic_kernel_errors++;
 			counters_changed();
 			log_warnx("kernel: %s", kr.kr_msg);
@@ -536,6 +787,9 @@ ikev2_kernel_msg(struct msg *m)
 			fatalx("malformed kernel event from the parent");
 		log_debug("kernel event %u spi 0x%08x reqid 0x%08x",
 		    ke.ke_type, ke.ke_spi, ke.ke_reqid);
+		if (ke.ke_type == KEV_EXPIRE_SOFT ||
+		    ke.ke_type == KEV_EXPIRE_HARD)
+			child_expire(&ke);
 		return;
 	default:
 		fatalx("unexpected kernel message %u", m->m_hdr.mh_type);
@@ -595,12 +849,17 @@ sock_for(int af, int port)
 	return (-1);
 }
 
-/* Sends from the IKE SA's local address to its peer (port 500). */
+/*
+ * Sends from the IKE SA's local address to its peer, on its socket:
+ * port 4500 puts the non-ESP marker first (RFC 3948), unless raw (a NAT
+ * keepalive).
+ */
 static void
-ikesa_send(struct ikesa *ik, const uint8_t *buf, size_t len)
+ikesa_send_raw(struct ikesa *ik, const uint8_t *buf, size_t len, int raw)
 {
+	static const uint8_t	 marker[4];
 	struct msghdr		 mh;
-	struct iovec		 iov;
+	struct iovec		 iov[2];
 	struct sockaddr_storage	 to = ik->ik_peer;
 	union {
 		struct cmsghdr	 hdr;
@@ -617,13 +876,20 @@ ikesa_send(struct ikesa *ik, const uint8_t *buf, size_t len)
 	}
 	memset(&mh, 0, sizeof(mh));
 	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = (void *)(uintptr_t)buf;
-	iov.iov_len = len;
+	iov[0].iov_base = (void *)(uintptr_t)marker;
+	iov[0].iov_len = sizeof(marker);
+	iov[1].iov_base = (void *)(uintptr_t)buf;
+	iov[1].iov_len = len;
 	mh.msg_name = &to;
 	mh.msg_namelen = to.ss_family == AF_INET ?
 	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
+	if (ex.socks[ik->ik_sock].is_port == 4500 && !raw) {
+		mh.msg_iov = iov;
+		mh.msg_iovlen = 2;
+	} else {
+		mh.msg_iov = &iov[1];
+		mh.msg_iovlen = 1;
+	}
 	if (ik->ik_local.ss_family == AF_INET) {
 		struct in_pktinfo	 pi;
 
@@ -653,8 +919,14 @@ ikesa_send(struct ikesa *ik, const uint8_t *buf, size_t len)
 	}
 	if (sendmsg(s, &mh, 0) == -1)
 		log_warn("peer %s: send", ss_str(&ik->ik_peer, a, sizeof(a)));
-	else
+	else if (!raw)
 		ex.ctr.ic_tx++;
+}
+
+static void
+ikesa_send(struct ikesa *ik, const uint8_t *buf, size_t len)
+{
+	ikesa_send_raw(ik, buf, len, 0);
 }
 
 static void	 ikev2_recv(int, const uint8_t *, size_t,
@@ -720,6 +992,9 @@ sock_read(int fd, short ev, void *arg)
 			continue;
 		}
 		if (is->is_port == 4500) {
+			/* a NAT keepalive (RFC 3948 2.3) */
+			if (n == 1 && buf[0] == 0xff)
+				continue;
 			/* the non-ESP marker (RFC 3948) */
 			if (n < 4 || memcmp(buf, "\0\0\0\0", 4) != 0) {
 				ex.ctr.ic_dropped++;
@@ -756,6 +1031,60 @@ ikev2_socket_add(struct msg *m)
 
 /* --- IKE SAs ------------------------------------------------------------- */
 
+static size_t
+ht_index(uint64_t spi, size_t size)
+{
+	uint64_t	 h = (spi ^ ex.ht_salt) * 0x9e3779b97f4a7c15ULL;
+
+	return ((size_t)(h >> 32) & (size - 1));
+}
+
+static void
+ht_insert(struct ikesa *ik)
+{
+	struct ikesa	**nt, *e, *next;
+	size_t		 i, n, idx;
+
+	if (ik->ik_hashed)
+		return;
+	if (ex.ht_count + 1 > ex.ht_size * 2 || ex.ht == NULL) {
+		n = ex.ht_size == 0 ? 256 : ex.ht_size * 4;
+		nt = xcalloc(n, sizeof(*nt));
+		for (i = 0; i < ex.ht_size; i++)
+			for (e = ex.ht[i]; e != NULL; e = next) {
+				next = e->ik_hnext;
+				idx = ht_index(be64(e->ik_spii), n);
+				e->ik_hnext = nt[idx];
+				nt[idx] = e;
+			}
+		free(ex.ht);
+		ex.ht = nt;
+		ex.ht_size = n;
+	}
+	idx = ht_index(be64(ik->ik_spii), ex.ht_size);
+	ik->ik_hnext = ex.ht[idx];
+	ex.ht[idx] = ik;
+	ik->ik_hashed = 1;
+	ex.ht_count++;
+}
+
+static void
+ht_remove(struct ikesa *ik)
+{
+	struct ikesa	**pp;
+
+	if (!ik->ik_hashed)
+		return;
+	for (pp = &ex.ht[ht_index(be64(ik->ik_spii), ex.ht_size)];
+	    *pp != NULL; pp = &(*pp)->ik_hnext)
+		if (*pp == ik) {
+			*pp = ik->ik_hnext;
+			ex.ht_count--;
+			break;
+		}
+	ik->ik_hashed = 0;
+}
+
 static struct ikesa *
 ikesa_new(const struct policy *pol, int initiator,
     const struct sockaddr_storage *local, const struct sockaddr_storage *peer,
@@ -772,6 +1101,8 @@ ikesa_new(const struct policy *pol, int initiator,
 	ik->ik_peer = *peer;
 	ik->ik_sock = sock;
 	ik->ik_timer = evtimer_new(ex.base, ikesa_timer, ik);
+	ik->ik_life = evtimer_new(ex.base, ikesa_life, ik);
+	ik->ik_lastrx = time(NULL);
 	sa = sa_new(ex.sas, ++ex.nextsa, pol->pol_name, "");
 	sa->sa_policy = pol;
 	sa->sa_gen = ex.gen->g_num;
@@ -787,8 +1118,14 @@ ikesa_new(const struct policy *pol, int initiator,
 static void
 ikesa_free(struct ikesa *ik)
 {
+	ht_remove(ik);
 	if (ik->ik_timer != NULL)
 		event_free(ik->ik_timer);
+	if (ik->ik_life != NULL)
+		event_free(ik->ik_life);
+	child_keys_free(&ik->ik_child);	/* the kernel state is not touched */
+	child_keys_free(&ik->ik_old);
+	child_keys_free(&ik->ik_dup);
 	if (ik->ik_dh != NULL)
 		dh_free(ik->ik_dh);
 	ike_keys_clear(&ik->ik_keys);
@@ -803,13 +1140,13 @@ ikesa_free(struct ikesa *ik)
 static struct ikesa *
 ikesa_find(uint64_t ispi, uint64_t rspi, const struct sockaddr_storage *peer)
 {
-	struct sa	*sa;
 	struct ikesa	*ik;
 
-	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
-		if ((ik = sa->sa_ike) == NULL || ik->ik_state == IKS_DEAD)
-			continue;
-		if (be64(ik->ik_spii) != ispi)
+	if (ex.ht == NULL)
+		return (NULL);
+	for (ik = ex.ht[ht_index(ispi, ex.ht_size)]; ik != NULL;
+	    ik = ik->ik_hnext) {
+		if (ik->ik_state == IKS_DEAD || be64(ik->ik_spii) != ispi)
 			continue;
 		if (rspi == 0) {
 			/* a retransmitted IKE_SA_INIT request */
@@ -827,12 +1164,13 @@ ikesa_find(uint64_t ispi, uint64_t rspi, const struct sockaddr_storage *peer)
 static struct ikesa *
 ikesa_find_initiating(uint64_t ispi, const struct sockaddr_storage *peer)
 {
-	struct sa	*sa;
 	struct ikesa	*ik;
 
-	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
-		if ((ik = sa->sa_ike) == NULL || !ik->ik_initiator ||
-		    ik->ik_state != IKS_INIT_SENT ||
+	if (ex.ht == NULL)
+		return (NULL);
+	for (ik = ex.ht[ht_index(ispi, ex.ht_size)]; ik != NULL;
+	    ik = ik->ik_hnext) {
+		if (!ik->ik_initiator || ik->ik_state != IKS_INIT_SENT ||
 		    be64(ik->ik_spii) != ispi || !ss_equal(&ik->ik_peer, peer))
 			continue;
 		return (ik);
@@ -909,8 +1247,9 @@ send_response(struct ikesa *ik, uint8_t *msg, size_t len)
 
 /* Keeps and sends our request, retransmitted until answered. */
 static void
-send_request(struct ikesa *ik, uint8_t *msg, size_t len)
+send_request(struct ikesa *ik, int kind, uint8_t *msg, size_t len)
 {
+	ik->ik_req = kind;
 	free(ik->ik_lastreq);
 	ik->ik_lastreq = msg;
 	ik->ik_lastreqlen = len;
@@ -921,7 +1260,8 @@ send_request(struct ikesa *ik, uint8_t *msg, size_t len)
 
 /* An encrypted notification-only response (errors after IKE_SA_INIT). */
 static void
-respond_notify(struct ikesa *ik, uint8_t exch, uint32_t msgid, uint16_t type)
+respond_notify(struct ikesa *ik, uint8_t exch, uint32_t msgid, uint16_t type,
+    const void *data, size_t dlen)
 {
 	struct pld_builder	 pb;
 	struct ike_hdr		 h;
@@ -934,7 +1274,7 @@ respond_notify(struct ikesa *ik, uint8_t exch, uint32_t msgid, uint16_t type)
 	hdr_init(ik, &h, exch, 1, msgid);
 	pld_build_init(&pb, b, &h);
 	inner = pld_sk_begin(&pb, 0);
-	pld_add_notify(&pb, 0, 0, 0, type, NULL, 0);
+	pld_add_notify(&pb, 0, 0, 0, type, data, dlen);
 	if ((msg = sk_seal(ik, &pb, inner, &len)) != NULL)
 		send_response(ik, msg, len);
 	ibuf_free(b);
@@ -1133,7 +1473,7 @@ prop_get(const struct pld_prop *pp, uint8_t type, uint16_t *bits)
 /* Our proposals as SA payload proposals. */
 static size_t
 props_ours(const struct pol_prop *ours, size_t nours, uint8_t proto,
-    uint32_t spi, struct pld_prop *out, size_t max, uint16_t firstdh)
+    uint64_t spi, struct pld_prop *out, size_t max, uint16_t firstdh)
 {
 	size_t	 i, k, n = 0;
 
@@ -1145,7 +1485,8 @@ props_ours(const struct pol_prop *ours, size_t nours, uint8_t proto,
 		memset(pp, 0, sizeof(*pp));
 		pp->pp_num = n + 1;
 		pp->pp_proto = proto;
-		pp->pp_spisize = proto == PROTO_IKE ? 0 : 4;
+		/* an IKE SA's SPI only in its rekey */
+		pp->pp_spisize = proto != PROTO_IKE ? 4 : spi != 0 ? 8 : 0;
 		pp->pp_spi = spi;
 		/* the group we send a KE for comes first */
 		for (k = 0; k < ours[i].pr_nxf; k++)
@@ -1435,6 +1776,8 @@ child_selectors(struct childsa *cs, const struct pld_tsel *local,
 {
 	struct kernel_ts	 l, p;
 
+	cs->cs_tsl = *local;
+	cs->cs_tsp = *peer;
 	ts_to_kts(local, &l);
 	ts_to_kts(peer, &p);
 	if (kernel_sel_from_ts(&l, &p, local->ts_proto, &cs->cs_sel_out) ==
@@ -1478,32 +1821,24 @@ child_make(struct ikesa *ik, const struct pld_prop *cp)
 {
 	struct childsa		*cs = &ik->ik_child;
 	struct child_keys	 ck;
-	uint16_t		 encr, bits, integ;
-	char			 e[32], i[32];
 	struct sa		*sa = ik->ik_sa;
 
-	encr = prop_get(cp, XF_ENCR, &bits);
-	integ = prop_get(cp, XF_INTEG, NULL);
+	cs->cs_encr = prop_get(cp, XF_ENCR, &cs->cs_bits);
+	cs->cs_integ = prop_get(cp, XF_INTEG, NULL);
 	cs->cs_esn = prop_get(cp, XF_ESN, NULL) == 1;
-	if (child_keys_derive(&ck, &ik->ik_keys, encr, bits, integ, NULL, 0,
-	    ik->ik_ni, ik->ik_nilen, ik->ik_nr, ik->ik_nrlen) == -1) {
+	if (child_keys_derive(&ck, &ik->ik_keys, cs->cs_encr, cs->cs_bits,
+	    cs->cs_integ, NULL, 0, ik->ik_ni, ik->ik_nilen, ik->ik_nr,
+	    ik->ik_nrlen) == -1) {
 		log_warnx("sa %llu: CHILD SA keys: %s",
 		    (unsigned long long)sa->sa_id, crypto_errstr());
 		return (-1);
 	}
 	ikesa_replace_older(ik);
+	cs->cs_ini = ik->ik_initiator;
 	cs->cs_reqid = KERNEL_REQID_MIN + (++ex.nextreqid % 0xffff);
-	child_install(ik, &ck);
+	child_install(ik, cs, &ck, 1);
 	child_keys_clear(&ck);
-	sa->sa_spi_in = cs->cs_spi_in;
-	sa->sa_spi_out = cs->cs_spi_out;
-	snprintf(sa->sa_child_algs, sizeof(sa->sa_child_algs), "%s %s%s%s",
-	    cs->cs_proto == IPPROTO_AH ? "ah" : "esp",
-	    encr ? xf_name(XF_ENCR, encr, bits, e, sizeof(e)) : "",
-	    encr && integ ? " " : "",
-	    integ ? xf_name(XF_INTEG, integ, 0, i, sizeof(i)) : "");
-	strlcpy(sa->sa_child_mode, cs->cs_mode == KMODE_TUNNEL ? "tunnel" :
-	    "transport", sizeof(sa->sa_child_mode));
+	child_show(ik);
 	return (0);
 }
 
@@ -1597,6 +1932,7 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 	ik = ikesa_new(pol, 0, local, peer, sock);
 	ik->ik_state = IKS_INIT_DONE;
 	put_be64(ik->ik_spii, m->m_hdr.h_ispi);
+	ht_insert(ik);
 	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR,
 	    &ik->ik_suite.is_encr_bits);
 	ik->ik_suite.is_integ = prop_get(&sel, XF_INTEG, NULL);
@@ -1631,6 +1967,17 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 	pld_add_sa(&pb, &sel, 1);
 	pld_add_ke(&pb, dh, pub, publen);
 	pld_add_nonce(&pb, ik->ik_nr, ik->ik_nrlen);
+	if (msg_has_notify(m, IKEV2_N_NAT_DETECTION_SOURCE_IP, NULL)) {
+		static const uint8_t	 zero[IKE_SPI_LEN];
+
+		(void)nat_detect(ik, m, zero);
+		nat_notify(&pb, ik->ik_spii, ik->ik_spir, &ik->ik_local,
+		    ex.socks[ik->ik_sock].is_port,
+		    IKEV2_N_NAT_DETECTION_SOURCE_IP);
+		nat_notify(&pb, ik->ik_spii, ik->ik_spir, &ik->ik_peer,
+		    ss_port(&ik->ik_peer),
+		    IKEV2_N_NAT_DETECTION_DESTINATION_IP);
+	}
 	if ((len = pld_build_finish(&pb)) == -1) {
 		ibuf_free(b);
 		ikesa_kill(ik, 0, "IKE_SA_INIT response: %s", pb.pb_err);
@@ -1689,7 +2036,7 @@ auth_respond(struct ikesa *ik, struct ike_msg *m)
 		    a, pid);
 		ex.ctr.ic_auth_failed++;
 		respond_notify(ik, IKEV2_EXCH_IKE_AUTH, m->m_hdr.h_msgid,
-		    IKEV2_N_AUTHENTICATION_FAILED);
+		    IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
 		ikesa_kill(ik, 0, "no policy");
 		return;
 	}
@@ -1712,7 +2059,7 @@ auth_respond(struct ikesa *ik, struct ike_msg *m)
 		    pol->pol_name);
 		ex.ctr.ic_auth_failed++;
 		respond_notify(ik, IKEV2_EXCH_IKE_AUTH, m->m_hdr.h_msgid,
-		    IKEV2_N_AUTHENTICATION_FAILED);
+		    IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
 		ikesa_kill(ik, 0, "authentication failed");
 		return;
 	}
@@ -1786,6 +2133,7 @@ auth_respond(struct ikesa *ik, struct ike_msg *m)
 	sa->sa_established = time(NULL);
 	ex.ctr.ic_ike_sas++;
 	evtimer_del(ik->ik_timer);
+	ikesa_established(ik);
 	log_info("sa %llu: peer %s: IKE SA established as responder, peer ID "
 	    "\"%s\", local ID \"%s\", policy \"%s\"",
 	    (unsigned long long)sa->sa_id, a, pid, lid, pol->pol_name);
@@ -1828,6 +2176,10 @@ init_send(struct ikesa *ik)
 	pld_add_sa(&pb, props, n);
 	pld_add_ke(&pb, ik->ik_group, pub, publen);
 	pld_add_nonce(&pb, ik->ik_ni, ik->ik_nilen);
+	nat_notify(&pb, ik->ik_spii, ik->ik_spir, &ik->ik_local,
+	    ex.socks[ik->ik_sock].is_port, IKEV2_N_NAT_DETECTION_SOURCE_IP);
+	nat_notify(&pb, ik->ik_spii, ik->ik_spir, &ik->ik_peer,
+	    ss_port(&ik->ik_peer), IKEV2_N_NAT_DETECTION_DESTINATION_IP);
 	free(props);
 	if ((len = pld_build_finish(&pb)) == -1) {
 		ibuf_free(b);
@@ -1843,7 +2195,7 @@ init_send(struct ikesa *ik)
 	ik->ik_reqid = 1;
 	msg = xcalloc(1, len);
 	memcpy(msg, ik->ik_initreq, len);
-	send_request(ik, msg, len);
+	send_request(ik, REQ_INIT, msg, len);
 }
 
 static int
@@ -1885,7 +2237,7 @@ policy_local(const struct policy *pol, struct sockaddr_storage *local,
 	return (af);
 }
 
-static void
+static int
 initiate(const struct policy *pol)
 {
 	struct sockaddr_storage	 local, peer;
@@ -1898,16 +2250,16 @@ initiate(const struct policy *pol)
 	if ((af = policy_local(pol, &local, &peer)) == -1) {
 		log_debug("policy \"%s\": active, but no single peer address",
 		    pol->pol_name);
-		return;
+		return (0);
 	}
 	TAILQ_FOREACH(sa, ex.sas, sa_entry)
 		if (sa->sa_ike != NULL && sa->sa_ike->ik_state != IKS_DEAD &&
 		    strcmp(sa->sa_policy_name, pol->pol_name) == 0)
-			return;		/* one is up or under way */
+			return (0);	/* one is up or under way */
 	if ((sock = sock_for(af, 500)) == -1) {
 		log_warnx("policy \"%s\": no IKE socket for the peer's "
 		    "family", pol->pol_name);
-		return;
+		return (0);
 	}
 	ik = ikesa_new(pol, 1, &local, &peer, sock);
 	for (i = 0; i < pol->pol_nikeprops && ik->ik_group == 0; i++)
@@ -1921,6 +2273,7 @@ initiate(const struct policy *pol)
 	if (crypto_random_ike_spi(ik->ik_spii) == -1 ||
 	    crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
 		fatalx("random: %s", crypto_errstr());
+	ht_insert(ik);
 	ik->ik_sa->sa_ispi = be64(ik->ik_spii);
 	if (local.ss_family == 0)
 		strlcpy(ik->ik_sa->sa_local, "", sizeof(ik->ik_sa->sa_local));
@@ -1928,6 +2281,7 @@ initiate(const struct policy *pol)
 	    (unsigned long long)ik->ik_sa->sa_id, pol->pol_name,
 	    ss_str(&peer, a, sizeof(a)));
 	init_send(ik);
+	return (1);
 }
 
 void
@@ -1940,7 +2294,7 @@ ikev2_initiate_active(int passive)
 		return;
 	for (i = 0; i < ps->ps_npolicies; i++)
 		if (ps->ps_policies[i].pol_flags & POL_F_ACTIVE)
-			initiate(&ps->ps_policies[i]);
+			(void)initiate(&ps->ps_policies[i]);
 }
 
 static void
@@ -2022,7 +2376,7 @@ auth_send(struct ikesa *ik)
 	}
 	ik->ik_state = IKS_AUTH_SENT;
 	ik->ik_reqid = 2;
-	send_request(ik, msg, n);
+	send_request(ik, REQ_AUTH, msg, n);
 }
 
 static int
@@ -2050,6 +2404,7 @@ init_answer(struct ikesa *ik, struct ike_msg *m, const uint8_t *raw,
 	size_t			 girlen = sizeof(gir);
 	char			 a[64], name[128];
 	uint16_t		 g;
+	int			 sock;
 
 	ss_str(&ik->ik_peer, a, sizeof(a));
 	if (msg_has_notify(m, IKEV2_N_INVALID_KE_PAYLOAD, &n) &&
@@ -2119,6 +2474,12 @@ init_answer(struct ikesa *ik, struct ike_msg *m, const uint8_t *raw,
 	sa->sa_rspi = be64(ik->ik_spir);
 	suite_name(&ik->ik_suite, name, sizeof(name));
 	strlcpy(sa->sa_ike_algs, name, sizeof(sa->sa_ike_algs));
+	/* behind a NAT, IKE moves to port 4500 from IKE_AUTH on */
+	if (nat_detect(ik, m, ik->ik_spir) &&
+	    (sock = sock_for(ik->ik_peer.ss_family, 4500)) != -1) {
+		ik->ik_sock = sock;
+		ss_set_port(&ik->ik_peer, 4500);
+	}
 	auth_send(ik);
 }
 
@@ -2179,6 +2540,7 @@ auth_answer(struct ikesa *ik, struct ike_msg *m, const uint8_t *raw,
 	sa->sa_state = SA_ESTABLISHED;
 	sa->sa_established = time(NULL);
 	ex.ctr.ic_ike_sas++;
+	ikesa_established(ik);
 	log_info("sa %llu: peer %s: IKE SA established as initiator, peer ID "
 	    "\"%s\", local ID \"%s\", policy \"%s\"",
 	    (unsigned long long)sa->sa_id, a, pid, sa->sa_local_id,
@@ -2231,41 +2593,45 @@ info_request(struct ikesa *ik, struct ike_msg *m)
 	struct ike_hdr		 h;
 	struct ibuf		*b;
 	struct sa		*sa = ik->ik_sa;
-	uint8_t			*msg, spi[4];
-	size_t			 i, j, len;
+	struct childsa		*slot[3], *hit[3];
+	uint8_t			*msg, spis[3 * 4];
+	size_t			 i, j, k, nhit = 0, len;
 	ssize_t			 inner;
-	int			 ikedel = 0, childdel = 0;
+	int			 ikedel = 0;
 	char			 a[64];
 
 	ss_str(&ik->ik_peer, a, sizeof(a));
+	slot[0] = &ik->ik_child;
+	slot[1] = &ik->ik_old;
+	slot[2] = &ik->ik_dup;
 	for (i = 0; i < m->m_ndelete; i++) {
 		const struct pld_delete	*d = &m->m_delete[i];
 
-		if (d->d_proto == PROTO_IKE)
+		if (d->d_proto == PROTO_IKE) {
 			ikedel = 1;
-		else
-			for (j = 0; j < d->d_nspis; j++) {
-				const uint8_t	*sp = d->d_spis + j * 4;
-				uint32_t	 v = (uint32_t)sp[0] << 24 |
-				    sp[1] << 16 | sp[2] << 8 | sp[3];
-
-				if (d->d_spisize == 4 &&
-				    ik->ik_child.cs_installed &&
-				    v == ik->ik_child.cs_spi_out)
-					childdel = 1;
-			}
+			continue;
+		}
+		if (d->d_spisize != 4)
+			continue;
+		for (j = 0; j < d->d_nspis; j++)
+			for (k = 0; k < nitems(slot); k++)
+				if (slot[k]->cs_installed && slot[k]->cs_spi_out
+				    == spi32_get(d->d_spis + j * 4) &&
+				    nhit < nitems(hit) &&
+				    (nhit == 0 || hit[nhit - 1] != slot[k]))
+					hit[nhit++] = slot[k];
 	}
+	if (m->m_ndelete > 0)
+		ex.ctr.ic_deletes_rx++;
 	b = ibuf_new(0);
 	hdr_init(ik, &h, IKEV2_EXCH_INFORMATIONAL, 1, m->m_hdr.h_msgid);
 	pld_build_init(&pb, b, &h);
 	inner = pld_sk_begin(&pb, 0);
-	if (childdel && !ikedel) {
-		spi[0] = ik->ik_child.cs_spi_in >> 24;
-		spi[1] = ik->ik_child.cs_spi_in >> 16;
-		spi[2] = ik->ik_child.cs_spi_in >> 8;
-		spi[3] = ik->ik_child.cs_spi_in;
-		pld_add_delete(&pb, ik->ik_child.cs_proto == IPPROTO_AH ?
-		    PROTO_AH : PROTO_ESP, 4, spi, 1);
+	if (nhit > 0 && !ikedel) {
+		for (k = 0; k < nhit; k++)
+			spi32_put(spis + k * 4, hit[k]->cs_spi_in);
+		pld_add_delete(&pb, hit[0]->cs_proto == IPPROTO_AH ?
+		    PROTO_AH : PROTO_ESP, 4, spis, nhit);
 	}
 	if ((msg = sk_seal(ik, &pb, inner, &len)) != NULL)
 		send_response(ik, msg, len);
@@ -2274,7 +2640,27 @@ info_request(struct ikesa *ik, struct ike_msg *m)
 		log_info("sa %llu: peer %s deleted the IKE SA",
 		    (unsigned long long)sa->sa_id, a);
 		ikesa_kill(ik, 0, NULL);
-	} else if (childdel) {
+		return;
+	}
+	for (k = 0; k < nhit; k++) {
+		if (hit[k] != &ik->ik_child) {
+			log_debug("sa %llu: peer %s deleted CHILD SA 0x%08x",
+			    (unsigned long long)sa->sa_id, a,
+			    hit[k]->cs_spi_out);
+			child_drop(ik, hit[k]);
+			continue;
+		}
+		if (ik->ik_dup.cs_installed &&
+		    ik->ik_dup.cs_replaces == ik->ik_child.cs_spi_in) {
+			/* the end of the peer's rekey: the new one sends */
+			log_info("sa %llu: peer %s deleted the rekeyed CHILD "
+			    "SA 0x%08x", (unsigned long long)sa->sa_id, a,
+			    ik->ik_child.cs_spi_out);
+			child_out_now(ik, &ik->ik_dup);
+			child_promote(ik, &ik->ik_dup);
+			child_drop(ik, &ik->ik_old);
+			continue;
+		}
 		log_info("sa %llu: peer %s deleted the CHILD SA (spi 0x%08x)",
 		    (unsigned long long)sa->sa_id, a,
 		    ik->ik_child.cs_spi_out);
@@ -2315,6 +2701,1152 @@ send_delete(struct ikesa *ik, int ike)
 	}
 	ibuf_free(b);
 	ik->ik_reqid++;
+}
+
+/* --- the life cycle: our requests on an established IKE SA --------------- */
+
+static uint32_t
+dpd_interval(void)
+{
+	return (ex.gen->g_ps != NULL ?
+	    ex.gen->g_ps->ps_globals.gl_dpd_interval : GL_DPD_DEFAULT);
+}
+
+/* Opens an encrypted request of the IKE SA. */
+static ssize_t
+req_begin(struct ikesa *ik, struct pld_builder *pb, struct ibuf **bp,
+    uint8_t exch)
+{
+	struct ike_hdr	 h;
+
+	*bp = ibuf_new(0);
+	hdr_init(ik, &h, exch, 0, ik->ik_reqid);
+	pld_build_init(pb, *bp, &h);
+	return (pld_sk_begin(pb, 0));
+}
+
+/* Seals and sends it; 0, or -1 (logged) when it cannot be built. */
+static int
+req_end(struct ikesa *ik, int kind, struct pld_builder *pb, struct ibuf *b,
+    ssize_t inner)
+{
+	uint8_t	*msg;
+	size_t	 len;
+
+	msg = sk_seal(ik, pb, inner, &len);
+	ibuf_free(b);
+	if (msg == NULL)
+		return (-1);
+	ik->ik_reqid++;
+	send_request(ik, kind, msg, len);
+	return (0);
+}
+
+/* The policy's group for PFS in CHILD SA rekeys; 0: none. */
+static uint16_t
+child_group(const struct policy *pol)
+{
+	size_t	 i, k;
+
+	for (i = 0; i < pol->pol_nchildprops; i++)
+		for (k = 0; k < pol->pol_childprops[i].pr_nxf; k++)
+			if (pol->pol_childprops[i].pr_xf[k].xf_type == XF_DH &&
+			    pol->pol_childprops[i].pr_xf[k].xf_id != 0)
+				return (pol->pol_childprops[i].pr_xf[k].xf_id);
+	return (0);
+}
+
+/* Nonces compared as numbers of the same width (RFC 7296 2.8.1). */
+static int
+nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	size_t	 n = alen < blen ? alen : blen;
+	int	 c;
+
+	if ((c = memcmp(a, b, n)) != 0)
+		return (c);
+	return (alen < blen ? -1 : alen > blen);
+}
+
+/* Keeps the lower of the exchange's two nonces with the CHILD SA. */
+static void
+nonce_keep(struct childsa *cs, const uint8_t *ni, size_t nilen,
+    const uint8_t *nr, size_t nrlen)
+{
+	const uint8_t	*lo = ni;
+	size_t		 lolen = nilen;
+
+	if (nonce_cmp(nr, nrlen, ni, nilen) < 0) {
+		lo = nr;
+		lolen = nrlen;
+	}
+	cs->cs_nminlen = lolen < sizeof(cs->cs_nmin) ? lolen :
+	    sizeof(cs->cs_nmin);
+	memcpy(cs->cs_nmin, lo, cs->cs_nminlen);
+}
+
+/*
+ * A new CHILD SA takes over from the current one, which waits in ik_old
+ * for its Delete exchange.  The flows stay: same selectors, same reqid.
+ */
+static void
+child_promote(struct ikesa *ik, struct childsa *nc)
+{
+	struct childsa	 tmp = *nc;
+
+	memset(nc, 0, sizeof(*nc));
+	child_drop(ik, &ik->ik_old);
+	ik->ik_old = ik->ik_child;
+	tmp.cs_flows = ik->ik_old.cs_flows;
+	ik->ik_old.cs_flows = 0;
+	ik->ik_child = tmp;
+	child_show(ik);
+}
+
+static int
+req_dpd(struct ikesa *ik)
+{
+	struct pld_builder	 pb;
+	struct ibuf		*b;
+	ssize_t			 inner;
+
+	inner = req_begin(ik, &pb, &b, IKEV2_EXCH_INFORMATIONAL);
+	if (req_end(ik, REQ_DPD, &pb, b, inner) == -1)
+		return (0);
+	ex.ctr.ic_dpd_sent++;
+	log_debug("sa %llu: liveness check", (unsigned long long)
+	    ik->ik_sa->sa_id);
+	return (1);
+}
+
+static int
+req_delete_child(struct ikesa *ik, struct childsa *cs)
+{
+	struct pld_builder	 pb;
+	struct ibuf		*b;
+	uint8_t			 spi[4];
+	ssize_t			 inner;
+
+	if (!cs->cs_installed)
+		return (0);
+	inner = req_begin(ik, &pb, &b, IKEV2_EXCH_INFORMATIONAL);
+	spi32_put(spi, cs->cs_spi_in);
+	pld_add_delete(&pb, cs->cs_proto == IPPROTO_AH ? PROTO_AH : PROTO_ESP,
+	    4, spi, 1);
+	ik->ik_req_spi = cs->cs_spi_in;
+	return (req_end(ik, REQ_DELETE_CHILD, &pb, b, inner) == 0);
+}
+
+static int
+req_delete_ike(struct ikesa *ik)
+{
+	struct pld_builder	 pb;
+	struct ibuf		*b;
+	ssize_t			 inner;
+
+	inner = req_begin(ik, &pb, &b, IKEV2_EXCH_INFORMATIONAL);
+	pld_add_delete(&pb, PROTO_IKE, 0, NULL, 0);
+	return (req_end(ik, REQ_DELETE_IKE, &pb, b, inner) == 0);
+}
+
+/* CREATE_CHILD_SA rekeying the current CHILD SA (RFC 7296 1.3.3). */
+static int
+req_rekey_child(struct ikesa *ik)
+{
+	const struct policy	*pol = ik->ik_pol;
+	struct childsa		*cs = &ik->ik_child;
+	struct pld_prop		*props;
+	struct pld_builder	 pb;
+	struct ibuf		*b;
+	uint8_t			 pub[CRYPTO_DH_MAX];
+	size_t			 publen = sizeof(pub), n;
+	ssize_t			 inner;
+	uint16_t		 group;
+	uint8_t			 proto;
+
+	/* nothing to rekey, or the peer is at it */
+	if (!cs->cs_installed || cs->cs_out_wait || ik->ik_dup.cs_installed ||
+	    ik->ik_old.cs_installed)
+		return (0);
+	proto = cs->cs_proto == IPPROTO_AH ? PROTO_AH : PROTO_ESP;
+	group = child_group(pol);
+	ik->ik_nilen = CRYPTO_NONCE_LEN;
+	if (crypto_random_child_spi(&ik->ik_child_spi) == -1 ||
+	    crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
+		fatalx("random: %s", crypto_errstr());
+	if (ik->ik_dh != NULL) {
+		dh_free(ik->ik_dh);
+		ik->ik_dh = NULL;
+	}
+	if (group != 0 && ((ik->ik_dh = dh_new(group)) == NULL ||
+	    dh_public(ik->ik_dh, pub, &publen) == -1)) {
+		log_warnx("sa %llu: CHILD SA rekey: DH group %u: %s",
+		    (unsigned long long)ik->ik_sa->sa_id, group,
+		    crypto_errstr());
+		return (0);
+	}
+	props = xcalloc(PLD_PROPS_MAX, sizeof(*props));
+	n = props_ours(pol->pol_childprops, pol->pol_nchildprops, proto,
+	    ik->ik_child_spi, props, PLD_PROPS_MAX, group);
+	inner = req_begin(ik, &pb, &b, IKEV2_EXCH_CREATE_CHILD_SA);
+	pld_add_notify(&pb, proto, 4, cs->cs_spi_in, IKEV2_N_REKEY_SA, NULL,
+	    0);
+	if (cs->cs_mode == KMODE_TRANSPORT)
+		pld_add_notify(&pb, 0, 0, 0, IKEV2_N_USE_TRANSPORT_MODE,
+		    NULL, 0);
+	pld_add_sa(&pb, props, n);
+	pld_add_nonce(&pb, ik->ik_ni, ik->ik_nilen);
+	if (group != 0)
+		pld_add_ke(&pb, group, pub, publen);
+	pld_add_ts(&pb, IKEV2_PLD_TSI, &cs->cs_tsl, 1);
+	pld_add_ts(&pb, IKEV2_PLD_TSR, &cs->cs_tsp, 1);
+	free(props);
+	ik->ik_req_spi = cs->cs_spi_in;
+	if (req_end(ik, REQ_REKEY_CHILD, &pb, b, inner) == -1)
+		return (0);
+	log_info("sa %llu: rekeying the CHILD SA (spi in 0x%08x)%s",
+	    (unsigned long long)ik->ik_sa->sa_id, cs->cs_spi_in,
+	    group ? ", with PFS" : "");
+	return (1);
+}
+
+/* CREATE_CHILD_SA rekeying the IKE SA (RFC 7296 1.3.2). */
+static int
+req_rekey_ike(struct ikesa *ik)
+{
+	const struct policy	*pol = ik->ik_pol;
+	struct pld_prop		*props;
+	struct pld_builder	 pb;
+	struct ibuf		*b;
+	uint8_t			 pub[CRYPTO_DH_MAX];
+	size_t			 publen = sizeof(pub), n;
+	ssize_t			 inner;
+	uint16_t		 group = ik->ik_suite.is_dh;
+
+	ik->ik_nilen = CRYPTO_NONCE_LEN;
+	if (crypto_random_ike_spi(ik->ik_rk_spi) == -1 ||
+	    crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
+		fatalx("random: %s", crypto_errstr());
+	if (ik->ik_dh != NULL)
+		dh_free(ik->ik_dh);
+	if ((ik->ik_dh = dh_new(group)) == NULL ||
+	    dh_public(ik->ik_dh, pub, &publen) == -1) {
+		log_warnx("sa %llu: IKE SA rekey: DH group %u: %s",
+		    (unsigned long long)ik->ik_sa->sa_id, group,
+		    crypto_errstr());
+		return (0);
+	}
+	props = xcalloc(PLD_PROPS_MAX, sizeof(*props));
+	n = props_ours(pol->pol_ikeprops, pol->pol_nikeprops, PROTO_IKE,
+	    be64(ik->ik_rk_spi), props, PLD_PROPS_MAX, group);
+	inner = req_begin(ik, &pb, &b, IKEV2_EXCH_CREATE_CHILD_SA);
+	pld_add_sa(&pb, props, n);
+	pld_add_nonce(&pb, ik->ik_ni, ik->ik_nilen);
+	pld_add_ke(&pb, group, pub, publen);
+	free(props);
+	if (req_end(ik, REQ_REKEY_IKE, &pb, b, inner) == -1)
+		return (0);
+	log_info("sa %llu: rekeying the IKE SA",
+	    (unsigned long long)ik->ik_sa->sa_id);
+	return (1);
+}
+
+/* Sends the next queued request when none is in flight. */
+static void
+req_next(struct ikesa *ik)
+{
+	int	 sent = 0;
+
+	while (!sent && ik->ik_state == IKS_ESTABLISHED &&
+	    ik->ik_lastreq == NULL && ik->ik_todo != 0) {
+		if (ik->ik_todo & TODO_DELETE_IKE) {
+			ik->ik_todo &= ~TODO_DELETE_IKE;
+			sent = req_delete_ike(ik);
+		} else if (ik->ik_rekeyed) {
+			ik->ik_todo = 0;	/* replaced: it only waits */
+		} else if (ik->ik_todo & TODO_DELETE_DUP) {
+			ik->ik_todo &= ~TODO_DELETE_DUP;
+			sent = req_delete_child(ik, &ik->ik_dup);
+		} else if (ik->ik_todo & TODO_DELETE_OLD) {
+			ik->ik_todo &= ~TODO_DELETE_OLD;
+			sent = req_delete_child(ik, &ik->ik_old);
+		} else if (ik->ik_todo & TODO_REKEY_IKE) {
+			ik->ik_todo &= ~TODO_REKEY_IKE;
+			sent = req_rekey_ike(ik);
+		} else if (ik->ik_todo & TODO_REKEY_CHILD) {
+			ik->ik_todo &= ~TODO_REKEY_CHILD;
+			sent = req_rekey_child(ik);
+		} else if (ik->ik_todo & TODO_DPD) {
+			ik->ik_todo &= ~TODO_DPD;
+			sent = req_dpd(ik);
+		} else
+			ik->ik_todo = 0;
+	}
+}
+
+/* --- CHILD SA rekey ------------------------------------------------------ */
+
+/*
+ * Our rekey and the peer's of the same CHILD SA crossed (RFC 7296
+ * 2.8.1): the new SA made with the lowest of the four nonces is
+ * redundant, and the side that began its exchange deletes it.  nc is
+ * ours (installed inbound only so far), ik_dup the peer's.
+ */
+static void
+rekey_collision(struct ikesa *ik, struct childsa *nc)
+{
+	struct sa	*sa = ik->ik_sa;
+
+	ex.ctr.ic_rekey_collisions++;
+	if (nonce_cmp(nc->cs_nmin, nc->cs_nminlen, ik->ik_dup.cs_nmin,
+	    ik->ik_dup.cs_nminlen) < 0) {
+		/* ours is redundant: the peer's takes over, ours goes */
+		log_info("sa %llu: simultaneous rekey: keeping the peer's "
+		    "CHILD SA (spi in 0x%08x), deleting ours (0x%08x)",
+		    (unsigned long long)sa->sa_id, ik->ik_dup.cs_spi_in,
+		    nc->cs_spi_in);
+		child_out_now(ik, &ik->ik_dup);
+		child_promote(ik, &ik->ik_dup);
+		ik->ik_dup = *nc;
+		memset(nc, 0, sizeof(*nc));
+		ik->ik_todo |= TODO_DELETE_DUP;
+		/* the old one: the peer deletes it */
+	} else {
+		log_info("sa %llu: simultaneous rekey: keeping ours (spi in "
+		    "0x%08x), the peer deletes its own (0x%08x)",
+		    (unsigned long long)sa->sa_id, nc->cs_spi_in,
+		    ik->ik_dup.cs_spi_in);
+		child_out_now(ik, nc);
+		child_promote(ik, nc);
+		ik->ik_todo |= TODO_DELETE_OLD;
+	}
+}
+
+/* Our rekey went wrong: a peer's rekey of the same SA, if any, wins. */
+static void
+rekey_child_failed(struct ikesa *ik)
+{
+	if (ik->ik_dup.cs_installed &&
+	    ik->ik_dup.cs_replaces == ik->ik_child.cs_spi_in) {
+		child_out_now(ik, &ik->ik_dup);
+		child_promote(ik, &ik->ik_dup);
+	}
+}
+
+static void
+rekey_child_answer(struct ikesa *ik, struct ike_msg *m)
+{
+	const struct policy	*pol = ik->ik_pol;
+	const struct pld_notify	*n;
+	struct childsa		*cs = &ik->ik_child, nc;
+	struct child_keys	 ck;
+	struct pld_prop		 cp;
+	struct sa		*sa = ik->ik_sa;
+	uint8_t			 gir[CRYPTO_DH_MAX];
+	size_t			 girlen = 0;
+	uint16_t		 group = child_group(pol);
+	uint8_t			 proto;
+
+	if (!cs->cs_installed || cs->cs_spi_in != ik->ik_req_spi) {
+		log_info("sa %llu: CHILD SA rekey answered after the SA "
+		    "went", (unsigned long long)sa->sa_id);
+		return;
+	}
+	if ((n = msg_error_notify(m)) != NULL) {
+		log_warnx("sa %llu: the peer refused the CHILD SA rekey: %s",
+		    (unsigned long long)sa->sa_id, pld_notify_name(n->n_type));
+		rekey_child_failed(ik);
+		return;
+	}
+	proto = cs->cs_proto == IPPROTO_AH ? PROTO_AH : PROTO_ESP;
+	memset(&nc, 0, sizeof(nc));
+	if (!PLD_SEEN(m, IKEV2_PLD_SA) || !PLD_SEEN(m, IKEV2_PLD_NONCE) ||
+	    !PLD_SEEN(m, IKEV2_PLD_TSI) || !PLD_SEEN(m, IKEV2_PLD_TSR) ||
+	    m->m_sa.sa_nprops != 1 || m->m_tsi.ts_count < 1 ||
+	    m->m_tsr.ts_count < 1 ||
+	    m->m_nonce.d_len < CRYPTO_NONCE_MIN ||
+	    m->m_nonce.d_len > CRYPTO_NONCE_MAX ||
+	    prop_select(pol->pol_childprops, pol->pol_nchildprops, &m->m_sa,
+	    proto, group ? group : PROP_NO_KE, &cp) == -1 ||
+	    cp.pp_spisize != 4 || (group != 0 && (!PLD_SEEN(m, IKEV2_PLD_KE) ||
+	    m->m_ke.ke_group != group || prop_get(&cp, XF_DH, NULL) != group)) ||
+	    child_selectors(&nc, &m->m_tsi.ts_sel[0], &m->m_tsr.ts_sel[0]) ==
+	    -1) {
+		ex.ctr.ic_malformed++;
+		log_warnx("sa %llu: unusable CHILD SA rekey answer",
+		    (unsigned long long)sa->sa_id);
+		rekey_child_failed(ik);
+		return;
+	}
+	if (group != 0) {
+		girlen = sizeof(gir);
+		if (dh_derive(ik->ik_dh, m->m_ke.ke_data.d_ptr,
+		    m->m_ke.ke_data.d_len, gir, &girlen) == -1) {
+			log_warnx("sa %llu: CHILD SA rekey: %s",
+			    (unsigned long long)sa->sa_id, crypto_errstr());
+			rekey_child_failed(ik);
+			return;
+		}
+	}
+	nc.cs_proto = cs->cs_proto;
+	nc.cs_mode = cs->cs_mode;
+	nc.cs_reqid = cs->cs_reqid;
+	nc.cs_ini = 1;
+	nc.cs_replaces = cs->cs_spi_in;
+	nc.cs_spi_in = ik->ik_child_spi;
+	nc.cs_spi_out = (uint32_t)cp.pp_spi;
+	nc.cs_encr = prop_get(&cp, XF_ENCR, &nc.cs_bits);
+	nc.cs_integ = prop_get(&cp, XF_INTEG, NULL);
+	nc.cs_esn = prop_get(&cp, XF_ESN, NULL) == 1;
+	nonce_keep(&nc, ik->ik_ni, ik->ik_nilen, m->m_nonce.d_ptr,
+	    m->m_nonce.d_len);
+	if (child_keys_derive(&ck, &ik->ik_keys, nc.cs_encr, nc.cs_bits,
+	    nc.cs_integ, group ? gir : NULL, girlen, ik->ik_ni, ik->ik_nilen,
+	    m->m_nonce.d_ptr, m->m_nonce.d_len) == -1) {
+		explicit_bzero(gir, sizeof(gir));
+		log_warnx("sa %llu: CHILD SA rekey keys: %s",
+		    (unsigned long long)sa->sa_id, crypto_errstr());
+		rekey_child_failed(ik);
+		return;
+	}
+	explicit_bzero(gir, sizeof(gir));
+	ex.ctr.ic_child_rekeys++;
+	child_install(ik, &nc, &ck, 0);
+	ex.ctr.ic_child_sas--;		/* a rekey, not one more */
+	child_keys_clear(&ck);
+	log_info("sa %llu: CHILD SA rekeyed: spi in 0x%08x out 0x%08x "
+	    "replaces 0x%08x", (unsigned long long)sa->sa_id, nc.cs_spi_in,
+	    nc.cs_spi_out, cs->cs_spi_in);
+	if (ik->ik_dup.cs_installed &&
+	    ik->ik_dup.cs_replaces == cs->cs_spi_in) {
+		rekey_collision(ik, &nc);
+		return;
+	}
+	/* the peer has the new SA both ways: send on it, delete the old */
+	child_out_now(ik, &nc);
+	child_promote(ik, &nc);
+	ik->ik_todo |= TODO_DELETE_OLD;
+}
+
+/* The peer rekeys our current CHILD SA. */
+static void
+rekey_child_respond(struct ikesa *ik, struct ike_msg *m,
+    const struct pld_notify *rn)
+{
+	const struct policy	*pol = ik->ik_pol;
+	struct childsa		*cs = &ik->ik_child, *nc = &ik->ik_dup;
+	struct child_keys	 ck;
+	struct pld_prop		 cp;
+	struct pld_tsel		 oi, or;
+	struct pld_builder	 pb;
+	struct ike_hdr		 h;
+	struct ibuf		*b;
+	struct sa		*sa = ik->ik_sa;
+	uint8_t			 nr[CRYPTO_NONCE_LEN], pub[CRYPTO_DH_MAX];
+	uint8_t			 gir[CRYPTO_DH_MAX], g[2], *msg;
+	size_t			 publen = sizeof(pub), girlen = 0, len;
+	ssize_t			 inner;
+	uint16_t		 dh, kegroup;
+	uint8_t			 proto;
+	struct dh		*d = NULL;
+
+	if (!cs->cs_installed || rn->n_spisize != 4 ||
+	    (uint32_t)rn->n_spi != cs->cs_spi_out) {
+		/* one we are deleting, or none we know (2.25) */
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, (ik->ik_old.cs_installed &&
+		    (uint32_t)rn->n_spi == ik->ik_old.cs_spi_out) ||
+		    nc->cs_installed ? IKEV2_N_TEMPORARY_FAILURE :
+		    IKEV2_N_CHILD_SA_NOT_FOUND, NULL, 0);
+		return;
+	}
+	if (nc->cs_installed) {
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	proto = cs->cs_proto == IPPROTO_AH ? PROTO_AH : PROTO_ESP;
+	kegroup = PLD_SEEN(m, IKEV2_PLD_KE) ? m->m_ke.ke_group : 0;
+	if (!PLD_SEEN(m, IKEV2_PLD_SA) || !PLD_SEEN(m, IKEV2_PLD_NONCE) ||
+	    m->m_nonce.d_len < CRYPTO_NONCE_MIN ||
+	    m->m_nonce.d_len > CRYPTO_NONCE_MAX ||
+	    prop_select(pol->pol_childprops, pol->pol_nchildprops, &m->m_sa,
+	    proto, kegroup, &cp) == -1 || cp.pp_spisize != 4) {
+		ex.ctr.ic_no_proposal++;
+		log_warnx("sa %llu: no acceptable proposal in the peer's "
+		    "CHILD SA rekey (NO_PROPOSAL_CHOSEN)",
+		    (unsigned long long)sa->sa_id);
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if ((dh = prop_get(&cp, XF_DH, NULL)) != 0 && dh != kegroup) {
+		g[0] = dh >> 8;
+		g[1] = dh & 0xff;
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	if (!PLD_SEEN(m, IKEV2_PLD_TSI) || !PLD_SEEN(m, IKEV2_PLD_TSR) ||
+	    ts_select(pol, &m->m_tsi, &m->m_tsr, &oi, &or) == -1) {
+		ex.ctr.ic_ts_unacceptable++;
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_TS_UNACCEPTABLE, NULL, 0);
+		return;
+	}
+	if (crypto_random_nonce(nr, sizeof(nr)) == -1)
+		fatalx("random: %s", crypto_errstr());
+	if (dh != 0) {
+		girlen = sizeof(gir);
+		if ((d = dh_new(dh)) == NULL ||
+		    dh_public(d, pub, &publen) == -1 ||
+		    dh_derive(d, m->m_ke.ke_data.d_ptr, m->m_ke.ke_data.d_len,
+		    gir, &girlen) == -1) {
+			if (d != NULL)
+				dh_free(d);
+			log_warnx("sa %llu: CHILD SA rekey: %s",
+			    (unsigned long long)sa->sa_id, crypto_errstr());
+			respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+			    m->m_hdr.h_msgid, IKEV2_N_NO_PROPOSAL_CHOSEN,
+			    NULL, 0);
+			return;
+		}
+		dh_free(d);
+	}
+	memset(nc, 0, sizeof(*nc));
+	if (child_selectors(nc, &or, &oi) == -1) {
+		explicit_bzero(gir, sizeof(gir));
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_TS_UNACCEPTABLE, NULL, 0);
+		return;
+	}
+	nc->cs_proto = cs->cs_proto;
+	nc->cs_mode = cs->cs_mode;
+	nc->cs_reqid = cs->cs_reqid;
+	nc->cs_ini = 0;
+	nc->cs_replaces = cs->cs_spi_in;
+	nc->cs_spi_out = (uint32_t)cp.pp_spi;
+	if (crypto_random_child_spi(&nc->cs_spi_in) == -1)
+		fatalx("random: %s", crypto_errstr());
+	nc->cs_encr = prop_get(&cp, XF_ENCR, &nc->cs_bits);
+	nc->cs_integ = prop_get(&cp, XF_INTEG, NULL);
+	nc->cs_esn = prop_get(&cp, XF_ESN, NULL) == 1;
+	nonce_keep(nc, m->m_nonce.d_ptr, m->m_nonce.d_len, nr, sizeof(nr));
+	if (child_keys_derive(&ck, &ik->ik_keys, nc->cs_encr, nc->cs_bits,
+	    nc->cs_integ, dh ? gir : NULL, girlen, m->m_nonce.d_ptr,
+	    m->m_nonce.d_len, nr, sizeof(nr)) == -1) {
+		explicit_bzero(gir, sizeof(gir));
+		memset(nc, 0, sizeof(*nc));
+		log_warnx("sa %llu: CHILD SA rekey keys: %s",
+		    (unsigned long long)sa->sa_id, crypto_errstr());
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	explicit_bzero(gir, sizeof(gir));
+
+	b = ibuf_new(0);
+	hdr_init(ik, &h, IKEV2_EXCH_CREATE_CHILD_SA, 1, m->m_hdr.h_msgid);
+	pld_build_init(&pb, b, &h);
+	inner = pld_sk_begin(&pb, 0);
+	cp.pp_spi = nc->cs_spi_in;
+	pld_add_sa(&pb, &cp, 1);
+	pld_add_nonce(&pb, nr, sizeof(nr));
+	if (dh != 0)
+		pld_add_ke(&pb, dh, pub, publen);
+	pld_add_ts(&pb, IKEV2_PLD_TSI, &oi, 1);
+	pld_add_ts(&pb, IKEV2_PLD_TSR, &or, 1);
+	if (nc->cs_mode == KMODE_TRANSPORT)
+		pld_add_notify(&pb, 0, 0, 0, IKEV2_N_USE_TRANSPORT_MODE,
+		    NULL, 0);
+	msg = sk_seal(ik, &pb, inner, &len);
+	ibuf_free(b);
+	if (msg == NULL) {
+		child_keys_clear(&ck);
+		memset(nc, 0, sizeof(*nc));
+		return;
+	}
+	/* inbound now; outbound once the initiator deletes the old SA */
+	child_install(ik, nc, &ck, 0);
+	life_arm(ik);
+	ex.ctr.ic_child_sas--;
+	ex.ctr.ic_child_rekeys++;
+	child_keys_clear(&ck);
+	send_response(ik, msg, len);
+	log_info("sa %llu: the peer rekeyed the CHILD SA: spi in 0x%08x "
+	    "out 0x%08x replaces 0x%08x", (unsigned long long)sa->sa_id,
+	    nc->cs_spi_in, nc->cs_spi_out, cs->cs_spi_in);
+	if (ik->ik_req == REQ_REKEY_CHILD && ik->ik_lastreq != NULL &&
+	    ik->ik_req_spi == cs->cs_spi_in)
+		log_info("sa %llu: simultaneous CHILD SA rekey",
+		    (unsigned long long)sa->sa_id);
+}
+
+/* --- IKE SA rekey -------------------------------------------------------- */
+
+/*
+ * The IKE SA made by rekeying old takes its CHILD SAs over; old lingers
+ * until its Delete exchange is over.
+ */
+static struct ikesa *
+ike_rekey_make(struct ikesa *old, const struct pld_prop *sel,
+    const uint8_t spii[IKE_SPI_LEN], const uint8_t spir[IKE_SPI_LEN],
+    const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
+    const uint8_t *gir, size_t girlen, int initiator)
+{
+	struct ikesa	*nik;
+	struct sa	*sa, *osa = old->ik_sa;
+	char		 name[128];
+
+	nik = ikesa_new(old->ik_pol, initiator, &old->ik_local, &old->ik_peer,
+	    old->ik_sock);
+	sa = nik->ik_sa;
+	memcpy(nik->ik_spii, spii, IKE_SPI_LEN);
+	ht_insert(nik);
+	memcpy(nik->ik_spir, spir, IKE_SPI_LEN);
+	nik->ik_suite.is_encr = prop_get(sel, XF_ENCR,
+	    &nik->ik_suite.is_encr_bits);
+	nik->ik_suite.is_integ = prop_get(sel, XF_INTEG, NULL);
+	nik->ik_suite.is_prf = prop_get(sel, XF_PRF, NULL);
+	nik->ik_suite.is_dh = prop_get(sel, XF_DH, NULL);
+	if (ike_keys_rekey(&nik->ik_keys, &nik->ik_suite, &old->ik_keys, gir,
+	    girlen, ni, nilen, nr, nrlen, spii, spir) == -1) {
+		log_warnx("sa %llu: IKE SA rekey keys: %s",
+		    (unsigned long long)osa->sa_id, crypto_errstr());
+		ikesa_kill(nik, 0, NULL);
+		return (NULL);
+	}
+	nik->ik_natt = old->ik_natt;
+	nik->ik_nat_local = old->ik_nat_local;
+	nik->ik_keepalive = old->ik_keepalive;
+	nik->ik_child = old->ik_child;
+	nik->ik_old = old->ik_old;
+	nik->ik_dup = old->ik_dup;
+	memset(&old->ik_child, 0, sizeof(old->ik_child));
+	memset(&old->ik_old, 0, sizeof(old->ik_old));
+	memset(&old->ik_dup, 0, sizeof(old->ik_dup));
+	nik->ik_todo = old->ik_todo & (TODO_DELETE_DUP | TODO_DELETE_OLD |
+	    TODO_REKEY_CHILD);
+	old->ik_todo &= TODO_DELETE_IKE;
+	old->ik_rekeyed = time(NULL);
+	nik->ik_state = IKS_ESTABLISHED;
+	sa->sa_state = SA_ESTABLISHED;
+	sa->sa_established = time(NULL);
+	sa->sa_ispi = be64(spii);
+	sa->sa_rspi = be64(spir);
+	if (osa->sa_peer_id != NULL)
+		sa->sa_peer_id = xstrdup(osa->sa_peer_id);
+	strlcpy(sa->sa_local_id, osa->sa_local_id, sizeof(sa->sa_local_id));
+	suite_name(&nik->ik_suite, name, sizeof(name));
+	strlcpy(sa->sa_ike_algs, name, sizeof(sa->sa_ike_algs));
+	child_show(nik);
+	child_show(old);
+	ex.ctr.ic_ike_rekeys++;
+	log_info("sa %llu: IKE SA rekeyed as sa %llu (%s)",
+	    (unsigned long long)osa->sa_id, (unsigned long long)sa->sa_id,
+	    name);
+	ikesa_established(nik);
+	return (nik);
+}
+
+static void
+rekey_ike_answer(struct ikesa *ik, struct ike_msg *m)
+{
+	const struct policy	*pol = ik->ik_pol;
+	const struct pld_notify	*n;
+	struct pld_prop		 sel;
+	uint8_t			 gir[CRYPTO_DH_MAX], spir[IKE_SPI_LEN];
+	size_t			 girlen = sizeof(gir);
+	uint16_t		 group = ik->ik_suite.is_dh;
+
+	if ((n = msg_error_notify(m)) != NULL) {
+		log_warnx("sa %llu: the peer refused the IKE SA rekey: %s, "
+		    "trying again later", (unsigned long long)ik->ik_sa->sa_id,
+		    pld_notify_name(n->n_type));
+		ik->ik_rekey_at = time(NULL) + 5 + arc4random_uniform(10);
+		return;
+	}
+	if (!PLD_SEEN(m, IKEV2_PLD_SA) || !PLD_SEEN(m, IKEV2_PLD_KE) ||
+	    !PLD_SEEN(m, IKEV2_PLD_NONCE) || m->m_sa.sa_nprops != 1 ||
+	    m->m_nonce.d_len < CRYPTO_NONCE_MIN ||
+	    m->m_nonce.d_len > CRYPTO_NONCE_MAX ||
+	    prop_select(pol->pol_ikeprops, pol->pol_nikeprops, &m->m_sa,
+	    PROTO_IKE, group, &sel) == -1 || sel.pp_spisize != 8 ||
+	    sel.pp_spi == 0 || m->m_ke.ke_group != group ||
+	    prop_get(&sel, XF_DH, NULL) != group ||
+	    dh_derive(ik->ik_dh, m->m_ke.ke_data.d_ptr, m->m_ke.ke_data.d_len,
+	    gir, &girlen) == -1) {
+		ex.ctr.ic_malformed++;
+		log_warnx("sa %llu: unusable IKE SA rekey answer, trying "
+		    "again later", (unsigned long long)ik->ik_sa->sa_id);
+		ik->ik_rekey_at = time(NULL) + 10;
+		return;
+	}
+	put_be64(spir, sel.pp_spi);
+	if (ike_rekey_make(ik, &sel, ik->ik_rk_spi, spir, ik->ik_ni,
+	    ik->ik_nilen, m->m_nonce.d_ptr, m->m_nonce.d_len, gir, girlen,
+	    1) != NULL)
+		ik->ik_todo |= TODO_DELETE_IKE;
+	explicit_bzero(gir, sizeof(gir));
+}
+
+static void
+rekey_ike_respond(struct ikesa *ik, struct ike_msg *m)
+{
+	const struct policy	*pol = ik->ik_pol;
+	struct pld_prop		 sel;
+	struct pld_builder	 pb;
+	struct ike_hdr		 h;
+	struct ibuf		*b;
+	struct dh		*d;
+	uint8_t			 nr[CRYPTO_NONCE_LEN], pub[CRYPTO_DH_MAX];
+	uint8_t			 gir[CRYPTO_DH_MAX], spii[IKE_SPI_LEN];
+	uint8_t			 spir[IKE_SPI_LEN], g[2], *msg;
+	size_t			 publen = sizeof(pub), girlen = sizeof(gir);
+	size_t			 len;
+	ssize_t			 inner;
+	uint16_t		 dh;
+
+	/*
+	 * one we replaced already, or our own rekey in flight: both sides
+	 * try again after a random while (RFC 7296 2.25)
+	 */
+	if (ik->ik_rekeyed || (ik->ik_req == REQ_REKEY_IKE &&
+	    ik->ik_lastreq != NULL)) {
+		if (!ik->ik_rekeyed)
+			ex.ctr.ic_rekey_collisions++;
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	if (!PLD_SEEN(m, IKEV2_PLD_KE) || !PLD_SEEN(m, IKEV2_PLD_NONCE) ||
+	    m->m_nonce.d_len < CRYPTO_NONCE_MIN ||
+	    m->m_nonce.d_len > CRYPTO_NONCE_MAX ||
+	    prop_select(pol->pol_ikeprops, pol->pol_nikeprops, &m->m_sa,
+	    PROTO_IKE, m->m_ke.ke_group, &sel) == -1 ||
+	    sel.pp_spisize != 8 || sel.pp_spi == 0) {
+		ex.ctr.ic_no_proposal++;
+		log_warnx("sa %llu: no acceptable proposal in the peer's IKE "
+		    "SA rekey (NO_PROPOSAL_CHOSEN)",
+		    (unsigned long long)ik->ik_sa->sa_id);
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	if ((dh = prop_get(&sel, XF_DH, NULL)) != m->m_ke.ke_group) {
+		g[0] = dh >> 8;
+		g[1] = dh & 0xff;
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
+		return;
+	}
+	if (crypto_random_ike_spi(spir) == -1 ||
+	    crypto_random_nonce(nr, sizeof(nr)) == -1)
+		fatalx("random: %s", crypto_errstr());
+	if ((d = dh_new(dh)) == NULL || dh_public(d, pub, &publen) == -1 ||
+	    dh_derive(d, m->m_ke.ke_data.d_ptr, m->m_ke.ke_data.d_len, gir,
+	    &girlen) == -1) {
+		if (d != NULL)
+			dh_free(d);
+		log_warnx("sa %llu: IKE SA rekey: %s",
+		    (unsigned long long)ik->ik_sa->sa_id, crypto_errstr());
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	dh_free(d);
+	put_be64(spii, sel.pp_spi);
+	b = ibuf_new(0);
+	hdr_init(ik, &h, IKEV2_EXCH_CREATE_CHILD_SA, 1, m->m_hdr.h_msgid);
+	pld_build_init(&pb, b, &h);
+	inner = pld_sk_begin(&pb, 0);
+	sel.pp_spi = be64(spir);
+	pld_add_sa(&pb, &sel, 1);
+	pld_add_nonce(&pb, nr, sizeof(nr));
+	pld_add_ke(&pb, dh, pub, publen);
+	msg = sk_seal(ik, &pb, inner, &len);
+	ibuf_free(b);
+	if (msg == NULL) {
+		explicit_bzero(gir, sizeof(gir));
+		return;
+	}
+	send_response(ik, msg, len);
+	/* the peer deletes this one once it has the answer */
+	(void)ike_rekey_make(ik, &sel, spii, spir, m->m_nonce.d_ptr,
+	    m->m_nonce.d_len, nr, sizeof(nr), gir, girlen, 0);
+	explicit_bzero(gir, sizeof(gir));
+}
+
+/* CREATE_CHILD_SA from the peer: a rekey of the IKE SA or of the CHILD SA. */
+static void
+create_child_respond(struct ikesa *ik, struct ike_msg *m)
+{
+	const struct pld_notify	*rn;
+
+	if (PLD_SEEN(m, IKEV2_PLD_SA) && m->m_sa.sa_nprops > 0 &&
+	    m->m_sa.sa_props[0].pp_proto == PROTO_IKE) {
+		rekey_ike_respond(ik, m);
+		return;
+	}
+	if (!msg_has_notify(m, IKEV2_N_REKEY_SA, &rn)) {
+		/* one CHILD SA per IKE SA */
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_NO_ADDITIONAL_SAS, NULL, 0);
+		return;
+	}
+	if (ik->ik_rekeyed) {
+		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
+		    m->m_hdr.h_msgid, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	rekey_child_respond(ik, m, rn);
+}
+
+/* The answer to our request in flight (kind req) on an established SA. */
+static void
+req_answer(struct ikesa *ik, int req, struct ike_msg *m)
+{
+	uint8_t	 want = req == REQ_REKEY_CHILD || req == REQ_REKEY_IKE ?
+		    IKEV2_EXCH_CREATE_CHILD_SA : IKEV2_EXCH_INFORMATIONAL;
+
+	if (m->m_hdr.h_exchange != want) {
+		log_warnx("sa %llu: answer of exchange %s to a request of %s",
+		    (unsigned long long)ik->ik_sa->sa_id,
+		    pld_exchange_name(m->m_hdr.h_exchange),
+		    pld_exchange_name(want));
+		ex.ctr.ic_malformed++;
+		return;
+	}
+	switch (req) {
+	case REQ_DPD:
+		break;
+	case REQ_DELETE_CHILD:
+		if (ik->ik_old.cs_installed &&
+		    ik->ik_old.cs_spi_in == ik->ik_req_spi)
+			child_drop(ik, &ik->ik_old);
+		else if (ik->ik_dup.cs_installed &&
+		    ik->ik_dup.cs_spi_in == ik->ik_req_spi)
+			child_drop(ik, &ik->ik_dup);
+		log_debug("sa %llu: CHILD SA 0x%08x deleted",
+		    (unsigned long long)ik->ik_sa->sa_id, ik->ik_req_spi);
+		break;
+	case REQ_DELETE_IKE:
+		log_info("sa %llu: rekeyed IKE SA deleted",
+		    (unsigned long long)ik->ik_sa->sa_id);
+		ikesa_kill(ik, 0, NULL);
+		break;
+	case REQ_REKEY_CHILD:
+		rekey_child_answer(ik, m);
+		break;
+	case REQ_REKEY_IKE:
+		rekey_ike_answer(ik, m);
+		break;
+	}
+}
+
+/* --- kernel expiry ------------------------------------------------------- */
+
+static struct childsa *
+child_by_spi(uint32_t spi, struct ikesa **ikp)
+{
+	struct sa	*sa;
+	struct ikesa	*ik;
+	struct childsa	*cs[3];
+	size_t		 i;
+
+	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
+		if ((ik = sa->sa_ike) == NULL || ik->ik_state == IKS_DEAD)
+			continue;
+		cs[0] = &ik->ik_child;
+		cs[1] = &ik->ik_old;
+		cs[2] = &ik->ik_dup;
+		for (i = 0; i < nitems(cs); i++)
+			if (cs[i]->cs_installed && (cs[i]->cs_spi_in == spi ||
+			    cs[i]->cs_spi_out == spi)) {
+				*ikp = ik;
+				return (cs[i]);
+			}
+	}
+	return (NULL);
+}
+
+/*
+ * The kernel's lifetimes: a soft expiry of the current CHILD SA starts
+ * its rekey; a hard one has deleted an SA, and what is left of that
+ * CHILD SA goes too.
+ */
+static void
+child_expire(const struct kernel_event *ke)
+{
+	struct ikesa	*ik;
+	struct childsa	*cs;
+	int		 in;
+
+	if ((cs = child_by_spi(ke->ke_spi, &ik)) == NULL)
+		return;
+	if (ke->ke_type == KEV_EXPIRE_SOFT) {
+		/* the first of its two SAs to expire starts the rekey */
+		if (cs == &ik->ik_child && !cs->cs_soft) {
+			cs->cs_soft = 1;
+			log_debug("sa %llu: CHILD SA 0x%08x soft expiry",
+			    (unsigned long long)ik->ik_sa->sa_id, ke->ke_spi);
+			ik->ik_todo |= TODO_REKEY_CHILD;
+			req_next(ik);
+		}
+		return;
+	}
+	ex.ctr.ic_expired++;
+	in = cs->cs_spi_in == ke->ke_spi;
+	log_info("sa %llu: CHILD SA 0x%08x expired (%s)",
+	    (unsigned long long)ik->ik_sa->sa_id, ke->ke_spi,
+	    cs == &ik->ik_child ? "not rekeyed in time" : "rekeyed");
+	/* the kernel deleted that one; this does the rest */
+	cs->cs_gone |= in ? CS_GONE_IN : CS_GONE_OUT;
+	if (cs != &ik->ik_child)
+		child_drop(ik, cs);
+	else if (ik->ik_lastreq != NULL && ik->ik_req == REQ_REKEY_CHILD &&
+	    ik->ik_req_spi == cs->cs_spi_in)
+		;	/* its rekey is under way: the new SA replaces it */
+	else {
+		/* a Delete, unless a request is in flight (window of one) */
+		if (ik->ik_lastreq == NULL)
+			send_delete(ik, 0);
+		child_remove(ik);
+	}
+	counters_changed();
+}
+
+/* --- NAT traversal ------------------------------------------------------- */
+
+static void
+nat_notify(struct pld_builder *pb, const uint8_t *spii, const uint8_t *spir,
+    const struct sockaddr_storage *ss, uint16_t port, uint16_t type)
+{
+	uint8_t		 hash[NAT_HASH_LEN], zero[16];
+	const uint8_t	*ip;
+	size_t		 len;
+
+	if (ss->ss_family == 0) {
+		/* the kernel chooses our address: assume a NAT */
+		memset(zero, 0, sizeof(zero));
+		ip = zero;
+		len = 16;
+	} else
+		ip = ss_ip(ss, &len);
+	if (nat_hash(spii, spir, ip, len, port, hash) == 0)
+		pld_add_notify(pb, 0, 0, 0, type, hash, sizeof(hash));
+}
+
+/* Does a NAT_DETECTION notification of m match the address? */
+static int
+nat_match(const struct ike_msg *m, uint16_t type, const uint8_t *spii,
+    const uint8_t *spir, const struct sockaddr_storage *ss, uint16_t port)
+{
+	uint8_t		 hash[NAT_HASH_LEN];
+	const uint8_t	*ip;
+	size_t		 i, len;
+
+	if (ss->ss_family == 0)
+		return (0);
+	ip = ss_ip(ss, &len);
+	if (nat_hash(spii, spir, ip, len, port, hash) == -1)
+		return (0);
+	for (i = 0; i < m->m_nnotify; i++)
+		if (m->m_notify[i].n_type == type &&
+		    m->m_notify[i].n_data.d_len == NAT_HASH_LEN &&
+		    memcmp(m->m_notify[i].n_data.d_ptr, hash,
+		    NAT_HASH_LEN) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * NAT detection from the peer's IKE_SA_INIT message (RFC 7296 2.23);
+ * the SPIs are those the message's hashes were made with.  Returns 1
+ * when a NAT is between us.
+ */
+static int
+nat_detect(struct ikesa *ik, const struct ike_msg *m, const uint8_t *spir)
+{
+	uint16_t	 lport = ex.socks[ik->ik_sock].is_port;
+	int		 peer_nat, local_nat;
+
+	if (!msg_has_notify(m, IKEV2_N_NAT_DETECTION_SOURCE_IP, NULL) ||
+	    !msg_has_notify(m, IKEV2_N_NAT_DETECTION_DESTINATION_IP, NULL))
+		return (0);
+	peer_nat = !nat_match(m, IKEV2_N_NAT_DETECTION_SOURCE_IP,
+	    ik->ik_spii, spir, &ik->ik_peer, ss_port(&ik->ik_peer));
+	local_nat = !nat_match(m, IKEV2_N_NAT_DETECTION_DESTINATION_IP,
+	    ik->ik_spii, spir, &ik->ik_local, lport);
+	if (peer_nat || local_nat || (ik->ik_pol->pol_flags & POL_F_NATT)) {
+		ik->ik_natt = 1;
+		ik->ik_nat_local = local_nat;
+		ik->ik_keepalive = time(NULL) + IKEV2_NAT_KEEPALIVE;
+		ex.ctr.ic_nat_detected++;
+		log_info("sa %llu: NAT %s (%s)",
+		    (unsigned long long)ik->ik_sa->sa_id,
+		    peer_nat || local_nat ? "detected" : "assumed (natt)",
+		    local_nat && peer_nat ? "both sides" : local_nat ?
+		    "we are behind it" : peer_nat ? "the peer is behind it" :
+		    "UDP encapsulation all the same");
+	}
+	return (ik->ik_natt);
+}
+
+/*
+ * An authenticated request came from another address or port: behind
+ * a NAT, the peer has moved (2.23).  IKE follows at once; the CHILD SA
+ * is rekeyed, the new SAs carrying the new address.
+ */
+static void
+peer_moved(struct ikesa *ik, int sock, const struct sockaddr_storage *peer)
+{
+	char	 a[64], b[64];
+	int	 addr;
+
+	if (ss_equal(peer, &ik->ik_peer) && ss_port(peer) ==
+	    ss_port(&ik->ik_peer) && sock == ik->ik_sock)
+		return;
+	if (!ik->ik_natt) {
+		/*
+		 * no NAT, but the peer moved to port 4500 all the same
+		 * (as MOBIKE wants): answers go where requests come from
+		 */
+		if (ss_equal(peer, &ik->ik_peer)) {
+			ik->ik_peer = *peer;
+			ik->ik_sock = sock;
+		}
+		return;
+	}
+	addr = !ss_equal(peer, &ik->ik_peer);
+	if (ik->ik_state == IKS_ESTABLISHED) {
+		ex.ctr.ic_peer_moved++;
+		log_info("sa %llu: peer moved from %s:%u to %s:%u",
+		    (unsigned long long)ik->ik_sa->sa_id,
+		    ss_str(&ik->ik_peer, a, sizeof(a)), ss_port(&ik->ik_peer),
+		    ss_str(peer, b, sizeof(b)), ss_port(peer));
+	}
+	if (addr && ik->ik_child.cs_flows)
+		child_flows(ik, 0);
+	ik->ik_peer = *peer;
+	ik->ik_sock = sock;
+	ss_str(peer, ik->ik_sa->sa_peer, sizeof(ik->ik_sa->sa_peer));
+	if (ik->ik_state != IKS_ESTABLISHED || !ik->ik_child.cs_installed)
+		return;
+	if (addr && !ex.decouple)
+		child_flows(ik, 1);
+	ik->ik_todo |= TODO_REKEY_CHILD;
+}
+
+/* --- timers of an established IKE SA ------------------------------------- */
+
+static void
+life_arm(struct ikesa *ik)
+{
+	struct timeval	 tv = { 0, 0 };
+	time_t		 now = time(NULL), next = now + 3600;
+	uint32_t	 dpd = dpd_interval();
+
+	if (ik->ik_state != IKS_ESTABLISHED)
+		return;
+	if (ik->ik_rekeyed)
+		next = ik->ik_rekeyed + IKEV2_REKEYED_LINGER;
+	else {
+		if (dpd > 0 && ik->ik_lastrx + (time_t)dpd < next)
+			next = ik->ik_lastrx + dpd;
+		if (ik->ik_rekey_at != 0 && ik->ik_rekey_at < next)
+			next = ik->ik_rekey_at;
+		if (ik->ik_nat_local && ik->ik_keepalive < next)
+			next = ik->ik_keepalive;
+		if (ik->ik_dup.cs_out_wait &&
+		    ik->ik_dup.cs_born + IKEV2_OUT_WAIT < next)
+			next = ik->ik_dup.cs_born + IKEV2_OUT_WAIT;
+	}
+	tv.tv_sec = next > now ? next - now : 1;
+	evtimer_add(ik->ik_life, &tv);
+}
+
+static void
+ikesa_life(int fd, short ev, void *arg)
+{
+	struct ikesa	*ik = arg;
+	time_t		 now = time(NULL);
+	uint32_t	 dpd = dpd_interval();
+	static const uint8_t ka = 0xff;
+
+	(void)fd;
+	(void)ev;
+	if (ik->ik_state != IKS_ESTABLISHED)
+		return;
+	if (ik->ik_rekeyed) {
+		if (now >= ik->ik_rekeyed + IKEV2_REKEYED_LINGER) {
+			log_info("sa %llu: rekeyed IKE SA removed",
+			    (unsigned long long)ik->ik_sa->sa_id);
+			ikesa_kill(ik, 0, NULL);
+			return;
+		}
+	} else {
+		/* retransmissions of a request in flight check already */
+		if (dpd > 0 && now >= ik->ik_lastrx + (time_t)dpd &&
+		    ik->ik_lastreq == NULL)
+			ik->ik_todo |= TODO_DPD;
+		if (ik->ik_rekey_at != 0 && now >= ik->ik_rekey_at) {
+			ik->ik_rekey_at = 0;
+			ik->ik_todo |= TODO_REKEY_IKE;
+		}
+		/* the peer's rekey never deleted the old SA: send anyway */
+		if (ik->ik_dup.cs_out_wait &&
+		    now >= ik->ik_dup.cs_born + IKEV2_OUT_WAIT)
+			child_out_now(ik, &ik->ik_dup);
+		if (ik->ik_nat_local && now >= ik->ik_keepalive) {
+			ikesa_send_raw(ik, &ka, 1, 1);
+			ex.ctr.ic_nat_keepalives++;
+			ik->ik_keepalive = now + IKEV2_NAT_KEEPALIVE;
+		}
+		req_next(ik);
+	}
+	life_arm(ik);
+	counters_changed();
+}
+
+/* Both roles, once IKE_AUTH is over: what only the handshake needed goes. */
+static void
+ikesa_established(struct ikesa *ik)
+{
+	const struct policy	*pol = ik->ik_pol;
+
+	free(ik->ik_initreq);
+	free(ik->ik_initres);
+	ik->ik_initreq = ik->ik_initres = NULL;
+	ik->ik_initreqlen = ik->ik_initreslen = 0;
+	if (ik->ik_dh != NULL) {
+		dh_free(ik->ik_dh);
+		ik->ik_dh = NULL;
+	}
+	ik->ik_lastrx = time(NULL);
+	if (pol->pol_ikelifetime > 0)
+		ik->ik_rekey_at = ik->ik_lastrx +
+		    (time_t)life_soft(pol->pol_ikelifetime);
+	life_arm(ik);
+}
+
+/* "active" policies whose SA is gone are tried again now and then. */
+static void
+active_retry(int fd, short ev, void *arg)
+{
+	const struct policy_set	*ps = ex.gen->g_ps;
+	struct timeval		 tv = { IKEV2_ACTIVE_RETRY, 0 };
+	size_t			 i;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (ps != NULL && !ikev2_passive())
+		for (i = 0; i < ps->ps_npolicies; i++)
+			if ((ps->ps_policies[i].pol_flags & POL_F_ACTIVE) &&
+			    initiate(&ps->ps_policies[i]))
+				ex.ctr.ic_reinitiated++;
+	evtimer_add(ex.active_ev, &tv);
 }
 
 /* --- life and death ------------------------------------------------------ */
@@ -2377,6 +3909,7 @@ ikesa_kill(struct ikesa *ik, int notify, const char *fmt, ...)
 	ik->ik_state = IKS_DEAD;
 	ik->ik_sa->sa_state = SA_DELETING;
 	evtimer_del(ik->ik_timer);
+	evtimer_del(ik->ik_life);
 	event_base_once(ex.base, -1, EV_TIMEOUT, ikesa_reap, NULL, &tv);
 	counters_changed();
 }
@@ -2386,6 +3919,7 @@ ikesa_timer(int fd, short ev, void *arg)
 {
 	struct ikesa	*ik = arg;
 	char		 a[64];
+	int		 secs;
 
 	(void)fd;
 	(void)ev;
@@ -2408,6 +3942,31 @@ ikesa_timer(int fd, short ev, void *arg)
 	case IKS_INIT_DONE:
 		ikesa_kill(ik, 0, "peer %s: no IKE_AUTH in %d seconds", a,
 		    IKEV2_LARVAL_TIMEOUT);
+		break;
+	case IKS_ESTABLISHED:
+		if (ik->ik_lastreq == NULL)
+			break;
+		if (++ik->ik_tries > IKEV2_RETRANSMITS) {
+			if (ik->ik_rekeyed) {
+				ikesa_kill(ik, 0, NULL);
+				break;
+			}
+			ex.ctr.ic_dead_peers++;
+			ikesa_kill(ik, 0, "peer %s: no answer after %d "
+			    "retransmissions: dead, its SAs are removed", a,
+			    IKEV2_RETRANSMITS);
+			return;
+		}
+		ex.ctr.ic_retransmits++;
+		log_debug("sa %llu: retransmission %d to %s",
+		    (unsigned long long)ik->ik_sa->sa_id, ik->ik_tries, a);
+		ikesa_send(ik, ik->ik_lastreq, ik->ik_lastreqlen);
+		/* not slower than the liveness checks */
+		secs = IKEV2_RETRANSMIT_BASE << ik->ik_tries;
+		if (dpd_interval() > 0 && secs > (int)dpd_interval())
+			secs = dpd_interval() > 1 ? (int)dpd_interval() : 1;
+		timer_set(ik, secs);
+		counters_changed();
 		break;
 	}
 }
@@ -2509,15 +4068,24 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 		ex.ctr.ic_malformed++;
 		goto out;
 	}
+	ik->ik_lastrx = time(NULL);
 	if (resp) {
+		int	 req = ik->ik_req;
+
 		evtimer_del(ik->ik_timer);
 		free(ik->ik_lastreq);
 		ik->ik_lastreq = NULL;
+		ik->ik_req = REQ_NONE;
 		if (ik->ik_state == IKS_AUTH_SENT &&
 		    h->h_exchange == IKEV2_EXCH_IKE_AUTH)
 			auth_answer(ik, m, copy, len);
+		else if (ik->ik_state == IKS_ESTABLISHED)
+			req_answer(ik, req, m);
+		req_next(ik);
 		goto out;
 	}
+	/* a NAT may have given the peer a new address or port */
+	peer_moved(ik, sock, peer);
 	ik->ik_peerid++;
 	switch (h->h_exchange) {
 	case IKEV2_EXCH_IKE_AUTH:
@@ -2525,22 +4093,25 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 			auth_respond(ik, m);
 		else
 			respond_notify(ik, h->h_exchange, h->h_msgid,
-			    IKEV2_N_INVALID_SYNTAX);
+			    IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		break;
 	case IKEV2_EXCH_INFORMATIONAL:
 		if (ik->ik_state == IKS_ESTABLISHED)
 			info_request(ik, m);
 		break;
 	case IKEV2_EXCH_CREATE_CHILD_SA:
-		/* rekeying comes with the next issue */
-		respond_notify(ik, h->h_exchange, h->h_msgid,
-		    IKEV2_N_NO_ADDITIONAL_SAS);
+		if (ik->ik_state == IKS_ESTABLISHED)
+			create_child_respond(ik, m);
+		else
+			respond_notify(ik, h->h_exchange, h->h_msgid,
+			    IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		break;
 	default:
 		respond_notify(ik, h->h_exchange, h->h_msgid,
-		    IKEV2_N_INVALID_SYNTAX);
+		    IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		break;
 	}
+	req_next(ik);
  out:
 	explicit_bzero(copy, len);
 	free(m);
@@ -2641,6 +4212,12 @@ ikev2_exch_init(struct event_base *base, struct msgconn *parent,
 	ex.parent = parent;
 	ex.sas = sas;
 	ex.gen = gen;
+	ex.active_ev = evtimer_new(base, active_retry, NULL);
+	ex.ctr_ev = evtimer_new(base, counters_timer, NULL);
+	if (crypto_random_bytes((uint8_t *)&ex.ht_salt,
+	    sizeof(ex.ht_salt)) == -1)
+		fatalx("random: %s", crypto_errstr());
+	active_retry(-1, 0, NULL);
 }
 
 /*

@@ -34,7 +34,9 @@
 #                   a load without its policy deletes it, Delete to the peer;
 #                   ikectl lookup names the policy and SA, and why not others
 #   host/...        first, on this machine's kernel: IKE-level ikerund to
-#                   ikerund (no ESP here); HOST_ONLY=1 runs just these,
+#                   ikerund (no ESP here), with host/life-...: IKE SA
+#                   rekeys, liveness checks, a dead peer, an active policy
+#                   re-initiated; HOST_ONLY=1 runs just these,
 #                   SKIP_HOST=1 skips them; ONLY="a b" picks guest scenarios
 # Prints "ok NAME" / "not ok NAME reason"; exits 0 (regress/run.sh).
 set -u
@@ -113,13 +115,77 @@ host_tests() (
 	exit 0
 )
 
+# host/life-...: the SA life cycle at the IKE level on the host kernel:
+# both sides rekey the IKE SA (ikelifetime 6), liveness checks find a
+# peer killed without a word (SIGKILL) dead, and the "active" side tries
+# again until the peer is back.
+host_life_tests() (
+	export NS_LEFT=iklf$$ NS_RIGHT=ikrf$$
+	source "$uml/netns.sh"
+	ns_up >/dev/null 2>&1 || { nok host/life-netns; exit 0; }
+	W=$NS_RUN/life
+	mkdir -p "$W"
+	for side in l r; do
+		if [ $side = l ]; then
+			set -- passive "$LEFT_NET" "$RIGHT_NET" "$LEFT_ADDR" "$RIGHT_ADDR" left right
+		else
+			set -- active "$RIGHT_NET" "$LEFT_NET" "$RIGHT_ADDR" "$LEFT_ADDR" right left
+		fi
+		{ echo "set dpd_check_interval 2"
+		printf 'ikev2 "gw" %s esp from %s to %s local %s peer %s ikesa enc aes-128-gcm prf hmac-sha2-256 group curve25519 childsa enc aes-128-gcm srcid %s.example dstid %s.example ikelifetime 6 psk "host-test-psk-0123456789abcdef"\n' "$@"
+		} >"$W/$side.conf"
+		chmod 0600 "$W/$side.conf"
+		"$BUILD/ikecc" -f "$W/$side.conf" -o "$W/$side.bin" || { nok host/life-compile; exit 0; }
+	done
+	if ! ns_start_ikerund "$NS_LEFT" "$W/l.bin" >/dev/null 2>&1 ||
+	    ! ns_start_ikerund "$NS_RIGHT" "$W/r.bin" >/dev/null 2>&1; then
+		nok host/life-start
+		exit 0
+	fi
+	stat() { ns_ikectl "$1" show stats -j | jq ".ike.$2"; }
+	nsas() { ns_ikectl "$1" show sa -j | jq '[.sas[] | select(.state == "established")] | length'; }
+	rekeyed() { [ "$(stat "$1" ike_rekeys)" -ge 2 ] && [ "$(nsas "$1")" = 1 ]; }
+	if ns_wait 30 rekeyed "$NS_LEFT" && ns_wait 5 rekeyed "$NS_RIGHT"; then
+		ok host/life-ike-rekey
+	else
+		nok host/life-ike-rekey "left $(stat "$NS_LEFT" ike_rekeys) rekeys, $(nsas "$NS_LEFT") SAs; right $(stat "$NS_RIGHT" ike_rekeys), $(nsas "$NS_RIGHT")"
+	fi
+	[ "$(stat "$NS_LEFT" dpd_sent)" -ge 1 ] && ok host/life-dpd-sent ||
+	    nok host/life-dpd-sent
+	# the passive side dies without a Delete
+	kill -9 $(ns_pids "$NS_LEFT") 2>/dev/null
+	dead() { [ "$(stat "$1" dead_peers)" -ge 1 ] && [ "$(nsas "$1")" = 0 ]; }
+	if ns_wait 40 dead "$NS_RIGHT"; then
+		ok host/life-dead-peer
+	else
+		nok host/life-dead-peer "$(stat "$NS_RIGHT" dead_peers) dead, $(nsas "$NS_RIGHT") SAs"
+	fi
+	ns_stop "$NS_LEFT" ikerund >/dev/null 2>&1
+	ns_start_ikerund "$NS_LEFT" "$W/l.bin" >/dev/null 2>&1 || nok host/life-restart
+	back() { [ "$(nsas "$1")" = 1 ] && [ "$(stat "$1" reinitiated)" -ge 1 ]; }
+	if ns_wait 30 back "$NS_RIGHT" && ns_wait 5 bash -c "[ \"\$(ip netns exec $NS_LEFT '$BUILD/ikectl' -s '$(ns_dir "$NS_LEFT" ikerund)/ikerund.sock' show sa -j | jq '.sas | length')\" -ge 1 ]"; then
+		ok host/life-reinitiate
+	else
+		nok host/life-reinitiate "$(nsas "$NS_RIGHT") SAs, $(stat "$NS_RIGHT" reinitiated) reinitiated"
+	fi
+	ns_stop "$NS_RIGHT" ikerund
+	ns_stop "$NS_LEFT" ikerund
+	if grep -h "AddressSanitizer\|runtime error:" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" \
+	    "$(ns_dir "$NS_RIGHT" ikerund)/ikerund.out" >/dev/null 2>&1; then
+		nok host/life-sanitizers "$(grep -h -A4 "AddressSanitizer\|runtime error:" "$(ns_dir "$NS_RIGHT" ikerund)/ikerund.out" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" | head -n 6 | tr '\n' '|')"
+	else
+		ok host/life-sanitizers
+	fi
+	exit 0
+)
+
 # --- host side: boot the guest, run this script in it -------------------------
 if [ "${1:-}" != --guest ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		nok interop/boot "needs root (regress/uml/uml-run.sh)"
 		exit 0
 	fi
-	[ "${SKIP_HOST:-}" = 1 ] || host_tests
+	[ "${SKIP_HOST:-}" = 1 ] || { host_tests; host_life_tests; }
 	[ "${HOST_ONLY:-}" = 1 ] && exit 0
 	if [ ! -x /usr/bin/linux.uml ] || [ ! -x /usr/lib/ipsec/charon ]; then
 		nok interop/boot "no linux.uml or charon (make deps)"
