@@ -18,9 +18,11 @@
 #       rekeys and ikerund answers, rekey-self: ikerund to ikerund, left
 #       rekeys the CHILD SA and right the IKE SA.
 #   swan-simul, simul-swan, simul
-#       simultaneous rekeys (RFC 7296 2.8.1/2.8.2): both sides with the
-#       same lifetimes, started together, and 1 s of delay each way
-#       (netem) so that their CREATE_CHILD_SA requests cross: afterwards
+#       simultaneous rekeys (RFC 7296 2.8.1/2.8.2): both sides rekey the
+#       CHILD and the IKE SA at the same moment (their lifetimes 1 s
+#       apart, the time by which the initiator's SAs start later), with
+#       1 s of delay each way (netem) so that their CREATE_CHILD_SA
+#       requests cross: a collision seen by the daemons, and afterwards
 #       one IKE SA and one CHILD SA pair on each side, traffic passes.
 #   swan-dpd, dpd-swan, dpd-self
 #       the peer is killed (SIGKILL, no Delete); the survivor's liveness
@@ -526,17 +528,21 @@ sc_rekey-self() {
 }
 
 # --- simultaneous rekeys ----------------------------------------------------------
-# simul NAME: both sides rekey the CHILD SA every 10 s and the IKE SA
-# every 15 s, and each side's packets take 1 s to arrive (netem on both
-# veths).  The responder installs its SAs one delay before the
-# initiator, so strongSwan as the initiator rekeys 1 s earlier: both
-# send their CREATE_CHILD_SA at the same moment and each gets the
-# other's while it waits for its answer (ikerund keeps its lifetimes:
-# whether it collides depends on when it rekeys).  strongSwan
-# retransmits after 4 s here (the 2 s round trip is longer than the
-# quick 1 s of the other scenarios).  Lost pings are reported, not
-# judged (an SA deleted while packets on it are still in the delayed
-# link loses them); the end state is.
+# simul NAME: both sides rekey the CHILD SA about every 10 s and the IKE
+# SA about every 15 s, and each side's packets take 1 s to arrive (netem
+# on both veths).  The responder installs its SAs one delay before the
+# initiator, so the initiator is given lifetimes 1 s shorter: both send
+# their CREATE_CHILD_SA at the same moment and each gets the other's
+# while it waits for its answer, 1 s of margin either way (RFC 7296
+# 2.8.1, 2.8.2).  ikerund's soft expiry is at 80-90% of "lifetime",
+# whole seconds: 9 s of 10, 10 of 11, 14 of 15, 15 of 16 (no jitter
+# below 20 s); strongSwan's rekey_time is its soft expiry.  ikerund's
+# hard expiry follows 1 s after its soft one, less than the 2 s round
+# trip: its SAs also expire while their rekey is in flight, which it
+# must survive as well.  strongSwan retransmits after 4 s here (the
+# quick 1 s of the other scenarios is shorter than the round trip).
+# Lost pings are reported, not judged (an SA deleted while packets on
+# it are still in the delayed link loses them); the end state is.
 simul() {
 	local n=$1 s c
 	for s in "$L" "$R"; do
@@ -583,16 +589,16 @@ sc_swan-simul() {
 	LIFE_C=([$L]=10 [$R]=9) LIFE_I=([$L]=15 [$R]=14)
 	simul "$1"
 }
-sc_simul-swan() {
+sc_simul-swan() {		# ikerund soft expiries at 9 and 14 s
 	setup "$1" plain || return
 	sides ikerund passive swan active
-	LIFE_C=([$L]=10 [$R]=9) LIFE_I=([$L]=15 [$R]=14)
+	LIFE_C=([$L]=10 [$R]=8) LIFE_I=([$L]=15 [$R]=13)
 	simul "$1"
 }
-sc_simul() {
+sc_simul() {			# soft expiries at 10 and 15 s, 9 and 14 s
 	setup "$1" plain || return
 	sides ikerund passive ikerund active
-	LIFE_C=([$L]=10 [$R]=10) LIFE_I=([$L]=15 [$R]=15)
+	LIFE_C=([$L]=11 [$R]=10) LIFE_I=([$L]=16 [$R]=15)
 	simul "$1"
 }
 
