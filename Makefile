@@ -277,5 +277,18 @@ $(FUZZ_B)/fuzz_kernel: $(FUZZ_B)/obj/regress/fuzz/fuzz_kernel.o \
 	@$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ \
 	    $(MNL_LIBS)
 
+# --- IKE handshake load generator (regress/bench/ikeload.c) -----------------
+# An IKEv2 initiator on the daemon's own message layer and crypto, for
+# regress/bench/handshake-bench.sh and the host part of regress/interop.
+TESTPROGS	+= $(B)/ikeload
+bench: $(B)/ikeload
+$(O)/regress/bench/ikeload.o: CPPFLAGS += -Iikerund
+$(O)/regress/bench/ikeload.o: ikerund/pld.h ikerund/crypto.h
+$(B)/ikeload: $(O)/regress/bench/ikeload.o $(O)/ikerund/pld.o \
+    $(O)/ikerund/crypto.o $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 # last, so that every section's TESTPROGS is known
 tests: $(TESTPROGS)
+

@@ -571,6 +571,7 @@ parent_ike_sockets(void)
 	socklen_t		 sslen;
 	size_t			 i, j, len;
 	int			 fd, one = 1, encap = UDP_ENCAP_ESPINUDP;
+	int			 rcvbuf = 4 * 1024 * 1024;
 
 	for (i = 0; i < nitems(afs); i++) {
 		for (j = 0; j < nitems(ports); j++) {
@@ -592,6 +593,11 @@ parent_ike_sockets(void)
 			}
 			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 			    sizeof(one));
+			/* bursts of IKE_SA_INIT must not overflow it */
+			if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+			    sizeof(rcvbuf)) == -1)
+				(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF,
+				    &rcvbuf, sizeof(rcvbuf));
 			if ((afs[i] == AF_INET && setsockopt(fd, IPPROTO_IP,
 			    IP_PKTINFO, &one, sizeof(one)) == -1) ||
 			    (afs[i] == AF_INET6 && (setsockopt(fd,

@@ -80,8 +80,8 @@ struct sa {
 	char			 sa_local_id[128];
 	uint64_t		 sa_ispi;
 	uint64_t		 sa_rspi;
-	char			 sa_ike_algs[128];
-	char			 sa_child_algs[128];	/* "" with no CHILD SA */
+	char			 sa_ike_algs[64];
+	char			 sa_child_algs[64];	/* "" with no CHILD SA */
 	char			 sa_child_mode[16];
 	uint32_t		 sa_spi_in;
 	uint32_t		 sa_spi_out;

@@ -132,9 +132,9 @@ struct ikesa {
 	struct ike_keys		 ik_keys;
 	struct dh		*ik_dh;
 	uint16_t		 ik_group;	/* initiator: our KE */
-	uint8_t			 ik_ni[CRYPTO_NONCE_MAX];
+	uint8_t			*ik_ni;		/* CRYPTO_NONCE_MAX bytes, */
 	size_t			 ik_nilen;
-	uint8_t			 ik_nr[CRYPTO_NONCE_MAX];
+	uint8_t			*ik_nr;		/* during exchanges only */
 	size_t			 ik_nrlen;
 	uint8_t			*ik_initreq;	/* INIT request */
 	size_t			 ik_initreqlen;
@@ -156,6 +156,7 @@ struct ikesa {
 	uint32_t		 ik_child_spi;	/* initiator's */
 	/* the life cycle */
 	int			 ik_req;	/* enum ikesa_req in flight */
+	int			 ik_unwatched;	/* a Delete sent, not retransmitted */
 	int			 ik_todo;	/* TODO_* */
 	struct event		*ik_life;	/* DPD, rekey, keepalive */
 	time_t			 ik_lastrx;	/* last valid message */
@@ -166,6 +167,8 @@ struct ikesa {
 	uint32_t		 ik_req_spi;	/* CHILD SA of the request */
 	struct ikesa		*ik_hnext;	/* SPIi hash chain */
 	int			 ik_hashed;
+	struct ikesa		*ik_pnext;	/* peer address chain */
+	int			 ik_phashed;
 	int			 ik_natt;	/* a NAT is between us */
 	int			 ik_nat_local;	/* we are behind it */
 };
@@ -189,6 +192,15 @@ static struct {
 	size_t			 ht_size;	/* a power of two */
 	size_t			 ht_count;
 	uint64_t		 ht_salt;
+	/* which IKE SA (by SPIi) asked for the last SA adds */
+	struct {
+		uint32_t	 kid;
+		uint8_t		 spii[IKE_SPI_LEN];
+	}			 kring[16384];
+	/* established IKE SAs by the peer's address */
+	struct ikesa		**pt;
+	size_t			 pt_size;
+	size_t			 pt_count;
 	/* byte counts for "show sa" */
 	size_t			 q_pending;
 	void			 (*q_done)(void *);
@@ -200,6 +212,8 @@ static struct {
 static void	 ikesa_timer(int, short, void *);
 static void	 ikesa_life(int, short, void *);
 static void	 child_keys_free(struct childsa *);
+static void	 nonces_alloc(struct ikesa *);
+static size_t	 ht_index(uint64_t, size_t);
 static void	 ikesa_established(struct ikesa *);
 static void	 req_next(struct ikesa *);
 static void	 life_arm(struct ikesa *);
@@ -538,6 +552,10 @@ child_sa_add(struct ikesa *ik, struct childsa *cs, int in,
 	memcpy(ks.ksa_authkey, fromini ? ck->ck_ai : ck->ck_ar, ck->ck_alen);
 	cs->cs_kid[in ? 0 : 1] = kernel_send(MSG_KERNEL_SA_ADD, buf,
 	    kernel_sa_encode(&ks, buf, sizeof(buf)));
+	ex.kring[cs->cs_kid[in ? 0 : 1] % nitems(ex.kring)].kid =
+	    cs->cs_kid[in ? 0 : 1];
+	memcpy(ex.kring[cs->cs_kid[in ? 0 : 1] % nitems(ex.kring)].spii,
+	    ik->ik_spii, IKE_SPI_LEN);
 	explicit_bzero(&ks, sizeof(ks));
 	explicit_bzero(buf, sizeof(buf));
 }
@@ -726,20 +744,36 @@ static void
 child_refused(uint32_t kid)
 {
 	struct sa	*sa;
-	struct ikesa	*ik;
+	struct ikesa	*ik = NULL, *e;
+	size_t		 r = kid % nitems(ex.kring);
 
-	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
-		if ((ik = sa->sa_ike) == NULL || !ik->ik_child.cs_installed ||
-		    (ik->ik_child.cs_kid[0] != kid &&
-		    ik->ik_child.cs_kid[1] != kid))
-			continue;
-		log_warnx("sa %llu: the kernel refused the CHILD SA, "
-		    "deleting it", (unsigned long long)sa->sa_id);
-		if (ik->ik_lastreq == NULL)
-			send_delete(ik, 0);
-		child_remove(ik);
+	/* the IKE SA that asked, found by its SPI; else a walk */
+	if (ex.kring[r].kid == kid && ex.ht != NULL) {
+		for (e = ex.ht[ht_index(be64(ex.kring[r].spii), ex.ht_size)];
+		    e != NULL; e = e->ik_hnext)
+			if (memcmp(e->ik_spii, ex.kring[r].spii,
+			    IKE_SPI_LEN) == 0 && e->ik_child.cs_installed &&
+			    (e->ik_child.cs_kid[0] == kid ||
+			    e->ik_child.cs_kid[1] == kid)) {
+				ik = e;
+				break;
+			}
+	} else
+		TAILQ_FOREACH(sa, ex.sas, sa_entry)
+			if ((e = sa->sa_ike) != NULL &&
+			    e->ik_child.cs_installed &&
+			    (e->ik_child.cs_kid[0] == kid ||
+			    e->ik_child.cs_kid[1] == kid)) {
+				ik = e;
+				break;
+			}
+	if (ik == NULL)
 		return;
-	}
+	log_warnx("sa %llu: the kernel refused the CHILD SA, deleting it",
+	    (unsigned long long)ik->ik_sa->sa_id);
+	if (ik->ik_lastreq == NULL)
+		send_delete(ik, 0);
+	child_remove(ik);
 }
 
 /* Answers of the parent: results, counters, events. */
@@ -1036,7 +1070,8 @@ ht_index(uint64_t spi, size_t size)
 {
 	uint64_t	 h = (spi ^ ex.ht_salt) * 0x9e3779b97f4a7c15ULL;
 
-	return ((size_t)(h >> 32) & (size - 1));
+	h ^= h >> 33;
+	return ((size_t)h & (size - 1));
 }
 
 static void
@@ -1066,6 +1101,69 @@ ht_insert(struct ikesa *ik)
 	ex.ht[idx] = ik;
 	ik->ik_hashed = 1;
 	ex.ht_count++;
+}
+
+static size_t
+pt_index(const struct sockaddr_storage *ss, size_t size)
+{
+	const uint8_t	*ip;
+	uint64_t	 h = ex.ht_salt;
+	size_t		 i, len;
+
+	ip = ss_ip(ss, &len);
+	for (i = 0; i < len; i++)
+		h = (h ^ ip[i]) * 0x100000001b3ULL;
+	/* the last bytes differ most: mix them into every bit */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return ((size_t)h & (size - 1));
+}
+
+static void
+pt_insert(struct ikesa *ik)
+{
+	struct ikesa	**nt, *e, *next;
+	size_t		 i, n, idx;
+
+	if (ik->ik_phashed)
+		return;
+	if (ex.pt == NULL || ex.pt_count + 1 > ex.pt_size * 2) {
+		n = ex.pt_size == 0 ? 256 : ex.pt_size * 4;
+		nt = xcalloc(n, sizeof(*nt));
+		for (i = 0; i < ex.pt_size; i++)
+			for (e = ex.pt[i]; e != NULL; e = next) {
+				next = e->ik_pnext;
+				idx = pt_index(&e->ik_peer, n);
+				e->ik_pnext = nt[idx];
+				nt[idx] = e;
+			}
+		free(ex.pt);
+		ex.pt = nt;
+		ex.pt_size = n;
+	}
+	idx = pt_index(&ik->ik_peer, ex.pt_size);
+	ik->ik_pnext = ex.pt[idx];
+	ex.pt[idx] = ik;
+	ik->ik_phashed = 1;
+	ex.pt_count++;
+}
+
+static void
+pt_remove(struct ikesa *ik)
+{
+	struct ikesa	**pp;
+
+	if (!ik->ik_phashed)
+		return;
+	for (pp = &ex.pt[pt_index(&ik->ik_peer, ex.pt_size)]; *pp != NULL;
+	    pp = &(*pp)->ik_pnext)
+		if (*pp == ik) {
+			*pp = ik->ik_pnext;
+			ex.pt_count--;
+			break;
+		}
+	ik->ik_phashed = 0;
 }
 
 static void
@@ -1103,6 +1201,7 @@ ikesa_new(const struct policy *pol, int initiator,
 	ik->ik_timer = evtimer_new(ex.base, ikesa_timer, ik);
 	ik->ik_life = evtimer_new(ex.base, ikesa_life, ik);
 	ik->ik_lastrx = time(NULL);
+	nonces_alloc(ik);
 	sa = sa_new(ex.sas, ++ex.nextsa, pol->pol_name, "");
 	sa->sa_policy = pol;
 	sa->sa_gen = ex.gen->g_num;
@@ -1115,10 +1214,37 @@ ikesa_new(const struct policy *pol, int initiator,
 	return (ik);
 }
 
+/* The nonces are kept during the exchanges that need them only. */
+static void
+nonces_alloc(struct ikesa *ik)
+{
+	if (ik->ik_ni == NULL)
+		ik->ik_ni = xcalloc(1, CRYPTO_NONCE_MAX);
+	if (ik->ik_nr == NULL)
+		ik->ik_nr = xcalloc(1, CRYPTO_NONCE_MAX);
+}
+
+static void
+nonces_free(struct ikesa *ik)
+{
+	if (ik->ik_ni != NULL) {
+		explicit_bzero(ik->ik_ni, CRYPTO_NONCE_MAX);
+		free(ik->ik_ni);
+	}
+	if (ik->ik_nr != NULL) {
+		explicit_bzero(ik->ik_nr, CRYPTO_NONCE_MAX);
+		free(ik->ik_nr);
+	}
+	ik->ik_ni = ik->ik_nr = NULL;
+	ik->ik_nilen = ik->ik_nrlen = 0;
+}
+
 static void
 ikesa_free(struct ikesa *ik)
 {
+	nonces_free(ik);
 	ht_remove(ik);
+	pt_remove(ik);
 	if (ik->ik_timer != NULL)
 		event_free(ik->ik_timer);
 	if (ik->ik_life != NULL)
@@ -1250,6 +1376,7 @@ static void
 send_request(struct ikesa *ik, int kind, uint8_t *msg, size_t len)
 {
 	ik->ik_req = kind;
+	ik->ik_unwatched = 0;
 	free(ik->ik_lastreq);
 	ik->ik_lastreq = msg;
 	ik->ik_lastreqlen = len;
@@ -1798,17 +1925,24 @@ child_selectors(struct childsa *cs, const struct pld_tsel *local,
 static void
 ikesa_replace_older(struct ikesa *ik)
 {
-	struct sa	*sa;
-	struct ikesa	*o;
+	struct ikesa	*o, *next;
+	const char	*pid = ik->ik_sa->sa_peer_id;
 
-	TAILQ_FOREACH(sa, ex.sas, sa_entry) {
+	pt_insert(ik);
+	for (o = ex.pt[pt_index(&ik->ik_peer, ex.pt_size)]; o != NULL;
+	    o = next) {
+		next = o->ik_pnext;
 		/* only in the same direction: both sides initiating
 		   at once must not delete each other's choice */
-		if ((o = sa->sa_ike) == NULL || o == ik ||
-		    o->ik_state != IKS_ESTABLISHED ||
-		    o->ik_initiator != ik->ik_initiator ||
+		if (o == ik || o->ik_state != IKS_ESTABLISHED ||
+		    o->ik_rekeyed || o->ik_initiator != ik->ik_initiator ||
 		    !ss_equal(&o->ik_peer, &ik->ik_peer) ||
-		    strcmp(sa->sa_policy_name, ik->ik_sa->sa_policy_name) != 0)
+		    strcmp(o->ik_sa->sa_policy_name,
+		    ik->ik_sa->sa_policy_name) != 0)
+			continue;
+		/* many peers behind one NAT address: by ID too */
+		if (pid != NULL && o->ik_sa->sa_peer_id != NULL &&
+		    strcmp(pid, o->ik_sa->sa_peer_id) != 0)
 			continue;
 		ikesa_kill(o, 1, "replaced by sa %llu",
 		    (unsigned long long)ik->ik_sa->sa_id);
@@ -2701,6 +2835,7 @@ send_delete(struct ikesa *ik, int ike)
 	}
 	ibuf_free(b);
 	ik->ik_reqid++;
+	ik->ik_unwatched = 1;
 }
 
 /* --- the life cycle: our requests on an established IKE SA --------------- */
@@ -2870,6 +3005,7 @@ req_rekey_child(struct ikesa *ik)
 		return (0);
 	proto = cs->cs_proto == IPPROTO_AH ? PROTO_AH : PROTO_ESP;
 	group = child_group(pol);
+	nonces_alloc(ik);
 	ik->ik_nilen = CRYPTO_NONCE_LEN;
 	if (crypto_random_child_spi(&ik->ik_child_spi) == -1 ||
 	    crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
@@ -2923,6 +3059,7 @@ req_rekey_ike(struct ikesa *ik)
 	ssize_t			 inner;
 	uint16_t		 group = ik->ik_suite.is_dh;
 
+	nonces_alloc(ik);
 	ik->ik_nilen = CRYPTO_NONCE_LEN;
 	if (crypto_random_ike_spi(ik->ik_rk_spi) == -1 ||
 	    crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
@@ -3303,6 +3440,7 @@ ike_rekey_make(struct ikesa *old, const struct pld_prop *sel,
 	sa = nik->ik_sa;
 	memcpy(nik->ik_spii, spii, IKE_SPI_LEN);
 	ht_insert(nik);
+	pt_insert(nik);
 	memcpy(nik->ik_spir, spir, IKE_SPI_LEN);
 	nik->ik_suite.is_encr = prop_get(sel, XF_ENCR,
 	    &nik->ik_suite.is_encr_bits);
@@ -3345,6 +3483,7 @@ ike_rekey_make(struct ikesa *old, const struct pld_prop *sel,
 	log_info("sa %llu: IKE SA rekeyed as sa %llu (%s)",
 	    (unsigned long long)osa->sa_id, (unsigned long long)sa->sa_id,
 	    name);
+	nonces_free(nik);
 	ikesa_established(nik);
 	return (nik);
 }
@@ -3537,9 +3676,11 @@ req_answer(struct ikesa *ik, int req, struct ike_msg *m)
 		break;
 	case REQ_REKEY_CHILD:
 		rekey_child_answer(ik, m);
+		nonces_free(ik);
 		break;
 	case REQ_REKEY_IKE:
 		rekey_ike_answer(ik, m);
+		nonces_free(ik);
 		break;
 	}
 }
@@ -3728,7 +3869,10 @@ peer_moved(struct ikesa *ik, int sock, const struct sockaddr_storage *peer)
 	}
 	if (addr && ik->ik_child.cs_flows)
 		child_flows(ik, 0);
+	pt_remove(ik);
 	ik->ik_peer = *peer;
+	if (ik->ik_state == IKS_ESTABLISHED)
+		pt_insert(ik);
 	ik->ik_sock = sock;
 	ss_str(peer, ik->ik_sa->sa_peer, sizeof(ik->ik_sa->sa_peer));
 	if (ik->ik_state != IKS_ESTABLISHED || !ik->ik_child.cs_installed)
@@ -4027,6 +4171,11 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 	}
 	if (resp) {
 		/* an answer to our request in flight */
+		if (ik->ik_lastreq == NULL && ik->ik_unwatched &&
+		    h->h_msgid == ik->ik_reqid - 1) {
+			ik->ik_unwatched = 0;	/* the Delete's: nothing to do */
+			goto out;
+		}
 		if (h->h_msgid != ik->ik_reqid - 1 ||
 		    ik->ik_lastreq == NULL) {
 			ex.ctr.ic_dropped++;
@@ -4077,9 +4226,11 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 		ik->ik_lastreq = NULL;
 		ik->ik_req = REQ_NONE;
 		if (ik->ik_state == IKS_AUTH_SENT &&
-		    h->h_exchange == IKEV2_EXCH_IKE_AUTH)
+		    h->h_exchange == IKEV2_EXCH_IKE_AUTH) {
 			auth_answer(ik, m, copy, len);
-		else if (ik->ik_state == IKS_ESTABLISHED)
+			if (ik->ik_state == IKS_ESTABLISHED)
+				nonces_free(ik);
+		} else if (ik->ik_state == IKS_ESTABLISHED)
 			req_answer(ik, req, m);
 		req_next(ik);
 		goto out;
@@ -4089,9 +4240,11 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 	ik->ik_peerid++;
 	switch (h->h_exchange) {
 	case IKEV2_EXCH_IKE_AUTH:
-		if (ik->ik_state == IKS_INIT_DONE && !ik->ik_initiator)
+		if (ik->ik_state == IKS_INIT_DONE && !ik->ik_initiator) {
 			auth_respond(ik, m);
-		else
+			if (ik->ik_state == IKS_ESTABLISHED)
+				nonces_free(ik);
+		} else
 			respond_notify(ik, h->h_exchange, h->h_msgid,
 			    IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		break;

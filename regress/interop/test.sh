@@ -34,9 +34,10 @@
 #                   a load without its policy deletes it, Delete to the peer;
 #                   ikectl lookup names the policy and SA, and why not others
 #   host/...        first, on this machine's kernel: IKE-level ikerund to
-#                   ikerund (no ESP here), with host/life-...: IKE SA
-#                   rekeys, liveness checks, a dead peer, an active policy
-#                   re-initiated; HOST_ONLY=1 runs just these,
+#                   ikerund (no ESP here), ikerund under 20 SAs of the
+#                   load generator build/ikeload, and host/life-...: IKE
+#                   SA rekeys, liveness checks, a dead peer, an active
+#                   policy re-initiated; HOST_ONLY=1 runs just these,
 #                   SKIP_HOST=1 skips them; ONLY="a b" picks guest scenarios
 # Prints "ok NAME" / "not ok NAME reason"; exits 0 (regress/run.sh).
 set -u
@@ -106,6 +107,33 @@ host_tests() (
 	ns_stop "$NS_LEFT" ikerund
 	n=$(ns_exec "$NS_LEFT" ip xfrm policy | grep -c 'dir [iof][nuw]')
 	[ "$n" = 0 ] && ok host/no-policy-left || nok host/no-policy-left "$n"
+	# the load generator of regress/bench: 20 IKE SAs from 20 addresses
+	printf 'set decouple\nikev2 "load" passive esp from %s to any local %s peer any ikesa enc aes-128-gcm prf hmac-sha2-256 group curve25519 childsa enc aes-128-gcm srcid left.example dstid load.example psk "host-test-psk-0123456789abcdef"\n' \
+	    "$LEFT_NET" "$LEFT_ADDR" >"$W/load.conf"
+	chmod 0600 "$W/load.conf"
+	for i in $(seq 2 21); do echo "addr add 203.0.113.$i/32 dev lo"; done |
+	    ip -n "$NS_RIGHT" -batch -
+	if [ ! -x "$BUILD/ikeload" ]; then
+		nok host/ikeload "$BUILD/ikeload not built"
+	elif ! "$BUILD/ikecc" -f "$W/load.conf" -o "$W/load.bin" ||
+	    ! ns_start_ikerund "$NS_LEFT" "$W/load.bin" >/dev/null 2>&1; then
+		nok host/ikeload "ikerund did not start"
+	else
+		out=$(ns_exec "$NS_RIGHT" "$BUILD/ikeload" -n 20 -c 5 \
+		    -s 203.0.113.2-203.0.113.21 -i load.example -r left.example \
+		    -k host-test-psk-0123456789abcdef -T "$LEFT_NET" -W 60 \
+		    "$LEFT_ADDR" 2>&1)
+		rc=$?
+		sleep 0.5	# counters reach the parent within 100 ms
+		sas=$(ns_ikectl "$NS_LEFT" show stats -j | jq .ike.ike_sas)
+		if [ $rc = 0 ] && grep -q ' established=20 failed=0 ' <<<"$out" &&
+		    [ "$sas" = 20 ]; then
+			ok host/ikeload
+		else
+			nok host/ikeload "exit $rc, ikerund ike_sas $sas: $(tail -n 2 <<<"$out" | tr '\n' '|')"
+		fi
+		ns_stop "$NS_LEFT" ikerund
+	fi
 	if grep -h "AddressSanitizer\|runtime error:" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" \
 	    "$(ns_dir "$NS_RIGHT" ikerund)/ikerund.out" >/dev/null 2>&1; then
 		nok host/sanitizers "$(grep -h -A4 "AddressSanitizer\|runtime error:" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" | head -n 6 | tr '\n' '|')"

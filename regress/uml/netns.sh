@@ -552,7 +552,8 @@ ns_start_ikerund() {
 	rm -rf "$d"
 	mkdir -p "$d/keys"
 	chmod 0700 "$d/keys"
-	ns_spawn "$ns" ikerund "$BUILD/ikerund" -d -v -s "$d/ikerund.sock" \
+	# NS_IKERUND_V: its verbosity flag ("-v" unless set; "" for benchmarks)
+	ns_spawn "$ns" ikerund "$BUILD/ikerund" -d ${NS_IKERUND_V--v} -s "$d/ikerund.sock" \
 	    -P "$d/ikerund.pid" -K "$d/keys" ${blob:+-f "$blob"} "$@" ||
 	    return 1
 	if ! ns_wait 30 ns__ikerund_ready "$ns" "$blob"; then
