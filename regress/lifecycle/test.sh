@@ -659,11 +659,14 @@ sc_dpd-self() {
 }
 
 # --- deletes between two ikerund ----------------------------------------------------
+# "ikectl reset sa" on the responder, then on the initiator; the active
+# side is made passive first each time (it would set up a new SA at once)
 sc_delete-self() {
 	local n=$1
 	setup "$n" plain || return
 	sides ikerund passive ikerund active
 	bring_up "$n" || return
+	ns_ikectl "$R" passive >/dev/null
 	ns_ikectl "$L" reset sa >/dev/null
 	if wait_for 10 gone "$R" && wait_for 5 gone "$L"; then
 		ok "$n/from-responder"
@@ -673,6 +676,7 @@ sc_delete-self() {
 	stats "$n" "$R" deletes_received
 	ns_ikectl "$R" active >/dev/null
 	if wait_for 20 up; then
+		ns_ikectl "$R" passive >/dev/null
 		ns_ikectl "$R" reset sa >/dev/null
 		if wait_for 10 gone "$L" && wait_for 5 gone "$R"; then
 			ok "$n/from-initiator"
@@ -741,7 +745,12 @@ nat() {
 			    ok "$n/charon-log-right" || nok "$n/charon-log-right" "$(logs)"
 		fi
 	done
-	# a Delete through the NAT: from ikerund where there is one
+	# a Delete through the NAT: from ikerund where there is one (an
+	# active ikerund made passive first: it would set up a new SA at once)
+	for s in "$L" "$R"; do
+		[ "${KIND[$s]}" = ikerund ] && [ "${MODE[$s]}" = active ] &&
+		    ns_ikectl "$s" passive >/dev/null
+	done
 	if [ "${KIND[$L]}" = ikerund ]; then
 		ns_ikectl "$L" reset sa >/dev/null
 	elif [ "${KIND[$R]}" = ikerund ]; then
