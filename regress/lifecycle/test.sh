@@ -38,8 +38,8 @@
 #       right behind a NAT that changes addresses and ports: NAT
 #       detection payloads in IKE_SA_INIT, IKE moves to UDP 4500 with the
 #       non-ESP marker, ESP in UDP in the kernel (encap espinudp) and on
-#       the wire, never bare ESP, a ping through; the Delete goes through
-#       the NAT too.  nat-resp: ikerund in front (responder), nat-init:
+#       the wire, never bare ESP, a ping through, NAT keepalives from
+#       behind; the Delete goes through the NAT too.  nat-resp: ikerund in front (responder), nat-init:
 #       ikerund behind (initiator), nat-self: both ikerund.
 #       *-remap: the NAT moves right to another address and forgets its
 #       mappings mid-session; the side in front follows and the tunnel
@@ -693,10 +693,11 @@ sc_delete-self() {
 # nat NAME: right, behind the NAT, initiates; captures outside the NAT
 # (left's veth) show what crosses it.
 nat() {
-	local n=$1 cap s c e dp
+	local n=$1 cap s c e dp t
 	cap=$W/$n.pcapng
 	ns_capture_start "$L" "$cap" >/dev/null 2>&1
 	bring_up "$n" || return
+	t=$SECONDS
 	if wait_for 5 ping_ok; then ok "$n/ping"; else nok "$n/ping" "$(state_of)"; fi
 	for s in "$L" "$R"; do
 		e=$(ns_exec "$s" ip xfrm state | grep -c 'encap type espinudp sport [0-9]* dport [0-9]* ')
@@ -715,7 +716,13 @@ nat() {
 	[0-9]*) ok "$n/nat-port" ;;
 	*) nok "$n/nat-port" "no dport" ;;
 	esac
+	# NAT keepalives from behind it (RFC 3948 2.3): both daemons send
+	# one after 20 s, ikerund every 20 s, strongSwan after 20 s without
+	# sending anything else; give them 25 s after the SA came up
+	sleep $((t + 25 - SECONDS > 0 ? t + 25 - SECONDS : 0))
 	ns_capture_stop "$L"
+	c=$(tshc "$cap" "udpencap.nat_keepalive && ip.src == $RIGHT_PUB && udp.dstport == 4500")
+	[ "$c" -ge 1 ] && ok "$n/keepalives" || nok "$n/keepalives" "none on the wire in 25 s"
 	c="$(tshc "$cap" 'isakmp.exchangetype == 34 && isakmp.notify.msgtype == 16388') $(tshc "$cap" 'isakmp.exchangetype == 34 && isakmp.notify.msgtype == 16389')"
 	if [ "${c% *}" -ge 2 ] && [ "${c#* }" -ge 2 ]; then
 		ok "$n/nat-detection-payloads"
@@ -735,7 +742,9 @@ nat() {
 		nok "$n/esp-in-udp-on-the-wire" "ESP in UDP, bare ESP: $c"
 	fi
 	for s in "$L" "$R"; do
-		if [ "${KIND[$s]}" = ikerund ]; then
+		if [ "${KIND[$s]}" = ikerund ] && [ "$s" = "$R" ]; then
+			stats "$n" "$s" nat_detected nat_keepalives
+		elif [ "${KIND[$s]}" = ikerund ]; then
 			stats "$n" "$s" nat_detected
 		elif [ "$s" = "$L" ]; then
 			grep -q "remote host is behind NAT" "$(logfile "$s")" &&
