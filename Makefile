@@ -78,7 +78,8 @@ IKERUND_SRCS	= ikerund/ikerund.c ikerund/proc.c ikerund/control.c \
 IKECTL_SRCS	= ikectl/ikectl.c
 DAEMON_OBJS	= $(DAEMON_COMMON:%.c=$(O)/%.o)
 
-$(O)/ikerund/%.o $(O)/ikectl/%.o: $(wildcard ikerund/*.h)
+# explicit targets: a pattern rule without a recipe would add nothing
+$(IKERUND_SRCS:%.c=$(O)/%.o) $(IKECTL_SRCS:%.c=$(O)/%.o): $(wildcard ikerund/*.h)
 
 $(B)/ikerund: $(IKERUND_SRCS:%.c=$(O)/%.o) $(DAEMON_OBJS) $(B)/libcommon.a
 	@echo "  LD      $@"
