@@ -306,18 +306,24 @@ save_logs() {
 	done
 }
 
-# kill_side SIDE: SIGKILL its daemon and the daemon's children: no Delete
+# kill_side SIDE: SIGKILL its daemon and the daemon's children: no
+# Delete.  All are stopped first: killed one by one, the survivors may
+# see the others die and shut down cleanly (ikerund's parent stops its
+# ikev2 process, which sends Deletes) before their own SIGKILL.
 kill_side() {
-	local d pid
+	local d pid kids
 	if [ "${KIND[$1]}" = ikerund ]; then
 		d=$(ns_dir "$1" ikerund)
 	else
 		d=$(ns_dir "$1" charon)
 	fi
 	pid=$(cat "$d/pid")
-	kill -KILL $(pgrep -P "$pid") "$pid" 2>/dev/null
+	kids=$(pgrep -P "$pid")
+	kill -STOP "$pid" $kids 2>/dev/null
+	kill -KILL "$pid" $kids 2>/dev/null
 	wait "$pid" 2>/dev/null
 	rm -f "$d/pid"
+	cp "$(logfile "$1")" "$W/$1-${KIND[$1]}-killed.log" 2>/dev/null
 }
 
 # --- what the kernel and the daemons hold ----------------------------------------
