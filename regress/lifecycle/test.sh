@@ -34,18 +34,22 @@
 #       the initiator: the other side's SAs and kernel state go too
 #       (strongSwan's terminate and ikectl reset against strongSwan are
 #       in regress/interop: delete/...).
-#   swan-nat, nat-resp, nat-init, nat-self, swan-nat-remap, nat-remap
+#   swan-nat, nat-resp, nat-init, nat-self
 #       right behind a NAT that changes addresses and ports: NAT
 #       detection payloads in IKE_SA_INIT, IKE moves to UDP 4500 with the
 #       non-ESP marker, ESP in UDP in the kernel (encap espinudp) and on
 #       the wire, never bare ESP, a ping through, NAT keepalives from
-#       behind; the Delete goes through the NAT too.  nat-resp: ikerund in front (responder), nat-init:
-#       ikerund behind (initiator), nat-self: both ikerund.
-#       *-remap: the NAT moves right to another address and forgets its
-#       mappings mid-session; the side in front follows and the tunnel
-#       carries traffic again.
-# ONLY="a b" picks scenarios; KEEP=1 keeps the guest's files (logs,
-# captures, configurations in $UML_JOB/lifecycle).
+#       behind; the Delete goes through the NAT too.  nat-resp: ikerund
+#       in front (responder), nat-init: ikerund behind (initiator),
+#       nat-self: both ikerund.
+#   swan-nat-remap, nat-remap, nat-remap-init
+#       the NAT moves right to another address and forgets its mappings
+#       mid-session; the side in front follows on the same IKE SA, its
+#       SAs point at the new address only, traffic passes again.
+#       nat-remap: ikerund in front, nat-remap-init: ikerund behind.
+# Scenarios run PAR (default 6) at a time; the whole suite takes about
+# 5.5 minutes.  ONLY="a b" picks scenarios; KEEP=1 keeps the guest's
+# files (logs, captures, configurations in $UML_JOB/lifecycle/NAME/).
 # Prints "ok NAME" / "not ok NAME reason"; exits 0 (regress/run.sh).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
