@@ -74,7 +74,8 @@ DAEMON_COMMON	= common/log.c common/msg.c common/msgconn.c
 IKERUND_SRCS	= ikerund/ikerund.c ikerund/proc.c ikerund/control.c \
 		  ikerund/ca.c ikerund/ikev2.c ikerund/sa.c ikerund/show.c \
 		  ikerund/gen.c ikerund/ikev2_exch.c ikerund/pld.c \
-		  ikerund/kernel.c ikerund/kernel_msg.c
+		  ikerund/kernel.c ikerund/kernel_msg.c ikerund/cookie.c \
+		  ikerund/ikev2_frag.c
 IKECTL_SRCS	= ikectl/ikectl.c
 DAEMON_OBJS	= $(DAEMON_COMMON:%.c=$(O)/%.o)
 
@@ -249,6 +250,32 @@ $(O)/regress/ike/%.o: $(wildcard ikerund/pld.h regress/ike/*.h)
 $(B)/pldtest: $(PLD_TEST_OBJS) $(B)/libcommon.a
 	@echo "  LD      $@"
 	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^
+
+# fragtest: RFC 7383 fragments and RFC 7296 2.6 cookies (ikev2_frag.c,
+# cookie.c) with the real parser and SK code, also run by regress/ike.
+# fuzz_frag feeds reassembly untrusted fragment sequences.
+TESTPROGS	+= $(B)/fragtest
+FRAG_OBJS	= ikerund/ikev2_frag.o ikerund/cookie.o ikerund/crypto.o \
+		  ikerund/pld.o
+$(B)/fragtest: $(O)/regress/ike/fragtest.o $(FRAG_OBJS:%=$(O)/%) \
+    $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+# ikeflood: IKE_SA_INIT requests from many addresses (regress/interop flood)
+TESTPROGS	+= $(B)/ikeflood
+$(O)/regress/interop/ikeflood.o: CPPFLAGS += -Iikerund
+$(B)/ikeflood: $(O)/regress/interop/ikeflood.o $(O)/ikerund/pld.o \
+    $(B)/libcommon.a
+	@echo "  LD      $@"
+	@$(CC) $(SAN) $(LDFLAGS) -o $@ $^
+
+$(FUZZ_B)/obj/regress/fuzz/fuzz_frag.o: CPPFLAGS += -Iikerund
+$(FUZZ_B)/fuzz_frag: $(FUZZ_B)/obj/regress/fuzz/fuzz_frag.o \
+    $(FRAG_OBJS:%=$(FUZZ_B)/obj/%) $(FUZZ_B)/obj/common/util.o
+	@echo "  LD      $@"
+	@$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) -o $@ $^ \
+	    $(CRYPTO_LIBS)
 
 $(FUZZ_B)/obj/regress/fuzz/fuzz_ike.o: CPPFLAGS += -Iikerund -Iregress/ike
 $(FUZZ_B)/fuzz_ike: $(FUZZ_B)/obj/regress/fuzz/fuzz_ike.o \

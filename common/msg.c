@@ -314,6 +314,17 @@ const struct ike_counter_name ike_counter_names[] = {
 	ICN(ic_nat_detected, "nat_detected", "nat detected"),
 	ICN(ic_nat_keepalives, "nat_keepalives", "nat keepalives sent"),
 	ICN(ic_peer_moved, "peer_moved", "peer address changes"),
+	ICN(ic_cookies_sent, "cookies_sent", "cookies asked for"),
+	ICN(ic_cookies_verified, "cookies_verified", "cookies verified"),
+	ICN(ic_cookies_refused, "cookies_refused", "cookies refused"),
+	ICN(ic_cookies_answered, "cookies_answered",
+	    "cookies answered as initiator"),
+	ICN(ic_halfopen_refused, "halfopen_refused",
+	    "half-open sas refused"),
+	ICN(ic_frags_sent, "fragments_sent", "fragments sent"),
+	ICN(ic_frags_received, "fragments_received", "fragments received"),
+	ICN(ic_reasm_done, "reassembled", "messages reassembled"),
+	ICN(ic_reasm_dropped, "reassembly_dropped", "reassemblies dropped"),
 };
 #undef ICN
 const size_t ike_counter_nnames = nitems(ike_counter_names);

@@ -192,6 +192,16 @@ struct ike_counters {
 	uint64_t	 ic_nat_detected;	/* IKE SAs with a NAT between */
 	uint64_t	 ic_nat_keepalives;
 	uint64_t	 ic_peer_moved;		/* peer's address or port changed */
+	/* floods (RFC 7296 2.6) and fragmentation (RFC 7383) */
+	uint64_t	 ic_cookies_sent;	/* COOKIE asked of a peer */
+	uint64_t	 ic_cookies_verified;	/* requests with a good one */
+	uint64_t	 ic_cookies_refused;	/* with a wrong or stale one */
+	uint64_t	 ic_cookies_answered;	/* as initiator: sent again */
+	uint64_t	 ic_halfopen_refused;	/* a half-open bound reached */
+	uint64_t	 ic_frags_sent;		/* SKF datagrams sent */
+	uint64_t	 ic_frags_received;	/* SKF, authenticated */
+	uint64_t	 ic_reasm_done;		/* messages reassembled */
+	uint64_t	 ic_reasm_dropped;	/* reassemblies given up */
 };
 
 /* JSON key and text label of each counter, in field order. */

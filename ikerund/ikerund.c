@@ -15,6 +15,7 @@
 #include <linux/ipsec.h>
 #include <linux/xfrm.h>
 
+#include <err.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cookie.h"
 #include "ikerund.h"
 #include "kernel.h"
 #include "log.h"
@@ -100,9 +102,10 @@ static void	 load_timeout(int, short, void *);
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: ikerund [-dv] [-E emptydir] [-f blob] "
-	    "[-K keydir] [-k pubkey]\n"
-	    "               [-P pidfile] [-s socket] [-u user]\n");
+	fprintf(stderr, "usage: ikerund [-dv] [-C threshold] [-E emptydir] "
+	    "[-f blob] [-K keydir]\n"
+	    "               [-k pubkey] [-P pidfile] [-s socket] "
+	    "[-u user]\n");
 	exit(1);
 }
 
@@ -1140,7 +1143,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ikerund_opts	 o;
-	const char		*child = NULL;
+	const char		*child = NULL, *errstr;
 	int			 ch;
 
 	memset(&o, 0, sizeof(o));
@@ -1149,8 +1152,16 @@ main(int argc, char *argv[])
 	o.o_keydir = IKERUND_KEYDIR;
 	o.o_empty = IKERUND_EMPTY;
 	o.o_user = IKERUND_USER;
-	while ((ch = getopt(argc, argv, "dE:f:K:k:P:s:T:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "C:dE:f:K:k:P:s:T:u:v")) != -1) {
 		switch (ch) {
+		case 'C':
+			errstr = NULL;
+			(void)strtonum(optarg, 0, COOKIE_HALFOPEN_MAX, &errstr);
+			if (errstr != NULL)
+				errx(1, "-C %s: %s (0 to %d)", optarg, errstr,
+				    COOKIE_HALFOPEN_MAX);
+			o.o_cookies = optarg;
+			break;
 		case 'd':
 			o.o_debug = 1;
 			break;

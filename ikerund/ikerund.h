@@ -44,6 +44,7 @@ struct ikerund_opts {
 	const char	*o_keydir;	/* ca chroot */
 	const char	*o_empty;	/* ikev2 chroot */
 	const char	*o_user;
+	const char	*o_cookies;	/* -C: half-open SAs before cookies */
 };
 
 /* One loaded generation of the policy. */
@@ -137,6 +138,7 @@ void	 ikev2_lookup(const struct ctl_lookup *, FILE *);
 void	 ikev2_shutdown(void);
 void	 ikev2_counters_refresh(void (*)(void *), void *);
 void	 ikev2_counters_send(void);
+void	 ikev2_set_cookie_threshold(size_t);
 
 /* sa.c: SA bookkeeping across generations */
 void	 sa_diff(const struct policy_set *, const struct policy_set *,

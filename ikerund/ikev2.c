@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cookie.h"
 #include "crypto.h"
 #include "ikerund.h"
 #include "log.h"
@@ -324,6 +325,9 @@ ikev2_sigterm(int sig, short ev, void *arg)
 void
 ikev2_main(const struct ikerund_opts *o)
 {
+	const char	*errstr;
+	long long	 n;
+
 	log_procname("ikev2");
 	/* OpenSSL's providers and tables load before the chroot */
 	if (crypto_init() == -1)
@@ -339,6 +343,12 @@ ikev2_main(const struct ikerund_opts *o)
 	    ikev2_dispatch, ikev2_parent_gone, NULL)) == NULL)
 		fatalx("cannot talk to the parent");
 	ikev2_exch_init(ikev2.base, ikev2.parent, &ikev2.sas, &ikev2.cur);
+	if (o->o_cookies != NULL) {
+		n = strtonum(o->o_cookies, 0, COOKIE_HALFOPEN_MAX, &errstr);
+		if (errstr != NULL)
+			fatalx("-C %s: %s", o->o_cookies, errstr);
+		ikev2_set_cookie_threshold(n);
+	}
 	ikev2.sigterm = evsignal_new(ikev2.base, SIGTERM, ikev2_sigterm, NULL);
 	evsignal_add(ikev2.sigterm, NULL);
 	msgconn_send(ikev2.parent, MSG_CHILD_READY, 0, NULL, 0, -1);

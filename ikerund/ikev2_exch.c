@@ -30,7 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cookie.h"
 #include "crypto.h"
+#include "frag.h"
 #include "ikerund.h"
 #include "kernel.h"
 #include "log.h"
@@ -171,7 +173,22 @@ struct ikesa {
 	int			 ik_phashed;
 	int			 ik_natt;	/* a NAT is between us */
 	int			 ik_nat_local;	/* we are behind it */
+	/* floods and fragmentation (cookie.c, ikev2_frag.c) */
+	int			 ik_frag;	/* RFC 7383 agreed */
+	struct frag_reasm	*ik_reasm;	/* a message in pieces */
+	uint8_t			*ik_cookie;	/* initiator: the peer's */
+	size_t			 ik_cookielen;
+	int			 ik_halfopen;	/* counted in dos.peers */
 };
+
+/* Defence against IKE_SA_INIT floods (cookie.c). */
+static struct {
+	struct cookie_secrets	 secrets;
+	struct cookie_limits	 limits;
+	struct cookie_peers	 peers;		/* half-open SAs */
+	int			 ready;
+} dos = { .limits = { COOKIE_THRESHOLD, COOKIE_HALFOPEN_MAX,
+    COOKIE_PEER_MAX } };
 
 static struct {
 	struct event_base	*base;
@@ -210,6 +227,7 @@ static struct {
 } ex;
 
 static void	 ikesa_timer(int, short, void *);
+static void	 halfopen_leave(struct ikesa *);
 static void	 ikesa_life(int, short, void *);
 static void	 child_keys_free(struct childsa *);
 static void	 nonces_alloc(struct ikesa *);
@@ -960,6 +978,18 @@ ikesa_send_raw(struct ikesa *ik, const uint8_t *buf, size_t len, int raw)
 static void
 ikesa_send(struct ikesa *ik, const uint8_t *buf, size_t len)
 {
+	size_t	 off, one;
+
+	/* a train of RFC 7383 fragments (ikev2_frag.c): one by one */
+	if ((one = frag_train_next(buf, len)) != 0 && one < len) {
+		for (off = 0; off < len; off += one) {
+			if ((one = frag_train_next(buf + off, len - off)) == 0)
+				break;
+			ikesa_send_raw(ik, buf + off, one, 0);
+			ex.ctr.ic_frags_sent++;
+		}
+		return;
+	}
 	ikesa_send_raw(ik, buf, len, 0);
 }
 
@@ -1259,6 +1289,9 @@ ikesa_free(struct ikesa *ik)
 	free(ik->ik_initres);
 	free(ik->ik_lastres);
 	free(ik->ik_lastreq);
+	free(ik->ik_cookie);
+	frag_free(&ik->ik_reasm);
+	halfopen_leave(ik);
 	explicit_bzero(ik, sizeof(*ik));
 	free(ik);
 }
@@ -1329,8 +1362,33 @@ hdr_init(struct ikesa *ik, struct ike_hdr *h, uint8_t exch, int response,
 }
 
 /*
+ * The message b (header, SK payload header, innerlen bytes of inner
+ * payloads) as a train of SKF fragments (RFC 7383), or NULL.
+ */
+static uint8_t *
+sk_seal_frag(struct ikesa *ik, const uint8_t *b, size_t innerlen,
+    size_t *lenp)
+{
+	uint8_t		*train;
+	uint16_t	 n;
+
+	if ((train = frag_seal(&ik->ik_keys, ik->ik_initiator, b,
+	    b[IKE_HDR_LEN], b + IKE_HDR_LEN + IKE_GEN_LEN, innerlen,
+	    frag_mtu(ik->ik_peer.ss_family), lenp, &n)) == NULL) {
+		log_warnx("sa %llu: cannot fragment %zu bytes: %s",
+		    (unsigned long long)ik->ik_sa->sa_id, innerlen,
+		    crypto_errstr());
+		return (NULL);
+	}
+	log_debug("sa %llu: %zu bytes of payloads in %u fragments",
+	    (unsigned long long)ik->ik_sa->sa_id, innerlen, n);
+	return (train);
+}
+
+/*
  * Encrypts what pb holds after its SK payload (opened with no IV room)
- * into a datagram; returns it (malloc'd) or NULL.
+ * into a datagram, or a train of fragments when RFC 7383 was agreed and
+ * it is too long for the path; returns it (malloc'd) or NULL.
  */
 static uint8_t *
 sk_seal(struct ikesa *ik, struct pld_builder *pb, ssize_t inner, size_t *lenp)
@@ -1348,6 +1406,9 @@ sk_seal(struct ikesa *ik, struct pld_builder *pb, ssize_t inner, size_t *lenp)
 	b = ibuf_data(pb->pb_buf);
 	innerlen = ibuf_length(pb->pb_buf) - inner;
 	msgsz = inner + sk_bodylen(&ik->ik_keys, innerlen);
+	if (ik->ik_frag && inner == IKE_HDR_LEN + IKE_GEN_LEN &&
+	    msgsz > frag_mtu(ik->ik_peer.ss_family))
+		return (sk_seal_frag(ik, b, innerlen, lenp));
 	msg = xcalloc(1, msgsz);
 	memcpy(msg, b, inner);
 	if (sk_encrypt(&ik->ik_keys, ik->ik_initiator, b + inner, innerlen,
@@ -2002,6 +2063,183 @@ msg_error_notify(const struct ike_msg *m)
 	return (NULL);
 }
 
+/* --- floods (RFC 7296 2.6, cookie.c), fragments (RFC 7383, ikev2_frag.c) -- */
+
+void
+ikev2_set_cookie_threshold(size_t n)
+{
+	dos.limits.cl_threshold = n;
+}
+
+static void
+dos_ready(void)
+{
+	if (dos.ready)
+		return;
+	if (cookie_init(&dos.secrets, time(NULL)) == -1 ||
+	    cookie_peers_init(&dos.peers) == -1)
+		fatalx("cookie secret: %s", crypto_errstr());
+	dos.ready = 1;
+}
+
+/*
+ * A responder SA is half-open from its IKE_SA_INIT response until
+ * IKE_AUTH succeeds or it goes; counted by peer address in dos.peers.
+ */
+static void
+halfopen_enter(struct ikesa *ik)
+{
+	const uint8_t	*ip;
+	size_t		 len;
+
+	dos_ready();
+	ip = ss_ip(&ik->ik_peer, &len);
+	if (cookie_peer_add(&dos.peers, ip, len) == 0)
+		ik->ik_halfopen = 1;
+}
+
+static void
+halfopen_leave(struct ikesa *ik)
+{
+	const uint8_t	*ip;
+	size_t		 len;
+
+	if (!ik->ik_halfopen)
+		return;
+	ip = ss_ip(&ik->ik_peer, &len);
+	cookie_peer_del(&dos.peers, ip, len);
+	ik->ik_halfopen = 0;
+}
+
+/*
+ * Admission of an IKE_SA_INIT request (RFC 7296 2.6, cookie.c): the
+ * half-open responder SAs, in all and from the peer's address, and a
+ * COOKIE it brings.  Returns 0 to go on, or -1 when answered
+ * with a COOKIE notify or dropped.  A half-open SA holds its struct
+ * ikesa and struct sa, the keys, and copies of the request and response.
+ */
+static int
+init_admit(int sock, struct ike_msg *m, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *peer)
+{
+	const struct pld_notify	*n;
+	const uint8_t		*ip;
+	uint8_t			 spii[8], cookie[COOKIE_LEN];
+	size_t			 iplen, all, mine;
+	int			 ok = 0, clen;
+	char			 a[64];
+
+	if (!PLD_SEEN(m, IKEV2_PLD_NONCE))
+		return (0);	/* init_respond drops it */
+	dos_ready();
+	if (cookie_rotate(&dos.secrets, time(NULL)) == -1)
+		fatalx("cookie secret: %s", crypto_errstr());
+	ip = ss_ip(peer, &iplen);
+	all = dos.peers.cp_total;
+	mine = cookie_peer_count(&dos.peers, ip, iplen);
+	put_be64(spii, m->m_hdr.h_ispi);
+	if (msg_has_notify(m, IKEV2_N_COOKIE, &n)) {
+		ok = cookie_check(&dos.secrets, n->n_data.d_ptr,
+		    n->n_data.d_len, m->m_nonce.d_ptr, m->m_nonce.d_len, ip,
+		    iplen, spii) == 0;
+		if (ok)
+			ex.ctr.ic_cookies_verified++;
+		else
+			ex.ctr.ic_cookies_refused++;
+	}
+	switch (cookie_admit(&dos.limits, all, mine, ok)) {
+	case COOKIE_PASS:
+		return (0);
+	case COOKIE_DEMAND:
+		if ((clen = cookie_make(&dos.secrets, m->m_nonce.d_ptr,
+		    m->m_nonce.d_len, ip, iplen, spii, cookie,
+		    sizeof(cookie))) == -1)
+			return (-1);
+		ex.ctr.ic_cookies_sent++;
+		respond_init_notify(sock, &m->m_hdr, local, peer,
+		    IKEV2_N_COOKIE, cookie, clen);
+		return (-1);
+	default:
+		ex.ctr.ic_halfopen_refused++;
+		log_debug("peer %s: IKE_SA_INIT refused: %zu half-open SAs, "
+		    "%zu of them from this address",
+		    ss_str(peer, a, sizeof(a)), all, mine);
+		return (-1);
+	}
+}
+
+/* Is fragmentation (RFC 7383) on in the running policy set? */
+static int
+frag_enabled(void)
+{
+	return (ex.gen->g_ps != NULL &&
+	    (ex.gen->g_ps->ps_globals.gl_flags & GL_FRAGMENTATION) != 0);
+}
+
+/*
+ * One SKF fragment (RFC 7383) of the message the IKE SA expects:
+ * authenticated and decrypted on its own, then kept (ikev2_frag.c).
+ * When it completes the message, the inner payloads go to buf (size
+ * bytes, holding the len bytes of this fragment) at *inoff, *inlen, with
+ * the first one's type in m->m_sk.sk_first, and 1 is returned; else 0.
+ */
+static int
+frag_input(struct ikesa *ik, struct ike_msg *m, uint8_t *buf, size_t size,
+    size_t len, size_t *inoff, size_t *inlen)
+{
+	const struct pld_sk	*sk = &m->m_sk;
+	ssize_t			 whole;
+	uint8_t			 first;
+	char			 err[256];
+	int			 r, gone;
+
+	if (!ik->ik_frag) {
+		log_debug("sa %llu: a fragment, but RFC 7383 was not agreed",
+		    (unsigned long long)ik->ik_sa->sa_id);
+		ex.ctr.ic_dropped++;
+		return (0);
+	}
+	if (sk_decrypt(&ik->ik_keys, !ik->ik_initiator, buf, len,
+	    sk->sk_off - IKE_GEN_LEN - 4, sk->sk_off, inoff, inlen) == -1) {
+		log_debug("sa %llu: fragment %u of %u: %s, dropped",
+		    (unsigned long long)ik->ik_sa->sa_id, sk->sk_fragnum,
+		    sk->sk_fragtotal, crypto_errstr());
+		ex.ctr.ic_dropped++;
+		return (0);
+	}
+	ex.ctr.ic_frags_received++;
+	r = frag_add(&ik->ik_reasm, m->m_hdr.h_msgid, sk->sk_fragnum,
+	    sk->sk_fragtotal, sk->sk_first, buf + *inoff, *inlen, time(NULL),
+	    &gone, err, sizeof(err));
+	if (gone)
+		ex.ctr.ic_reasm_dropped++;
+	switch (r) {
+	case FRAG_DONE:
+		break;
+	case FRAG_DROP:
+		log_warnx("sa %llu: fragment %u of %u dropped: %s",
+		    (unsigned long long)ik->ik_sa->sa_id, sk->sk_fragnum,
+		    sk->sk_fragtotal, err);
+		ex.ctr.ic_dropped++;
+		return (0);
+	default:
+		return (0);
+	}
+	*inoff = IKE_HDR_LEN;
+	whole = frag_take(ik->ik_reasm, buf + *inoff, size - *inoff, &first);
+	frag_free(&ik->ik_reasm);
+	if (whole == -1) {
+		ex.ctr.ic_reasm_dropped++;
+		return (0);
+	}
+	ex.ctr.ic_reasm_done++;
+	*inlen = whole;
+	m->m_sk.sk_first = first;
+	log_debug("sa %llu: message %u reassembled: %zd bytes",
+	    (unsigned long long)ik->ik_sa->sa_id, m->m_hdr.h_msgid, whole);
+	return (1);
+}
+
 /* --- IKE_SA_INIT --------------------------------------------------------- */
 
 static void
@@ -2065,6 +2303,9 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 
 	ik = ikesa_new(pol, 0, local, peer, sock);
 	ik->ik_state = IKS_INIT_DONE;
+	ik->ik_frag = frag_enabled() &&
+	    msg_has_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
+	halfopen_enter(ik);
 	put_be64(ik->ik_spii, m->m_hdr.h_ispi);
 	ht_insert(ik);
 	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR,
@@ -2089,6 +2330,8 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 		return;
 	}
 	explicit_bzero(gir, sizeof(gir));
+	dh_free(ik->ik_dh);	/* a half-open SA keeps only what it needs */
+	ik->ik_dh = NULL;
 	ik->ik_initreq = xcalloc(1, rawlen);
 	memcpy(ik->ik_initreq, raw, rawlen);
 	ik->ik_initreqlen = rawlen;
@@ -2112,6 +2355,9 @@ init_respond(int sock, struct ike_msg *m, const uint8_t *raw, size_t rawlen,
 		    ss_port(&ik->ik_peer),
 		    IKEV2_N_NAT_DETECTION_DESTINATION_IP);
 	}
+	if (ik->ik_frag)
+		pld_add_notify(&pb, 0, 0, 0,
+		    IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	if ((len = pld_build_finish(&pb)) == -1) {
 		ibuf_free(b);
 		ikesa_kill(ik, 0, "IKE_SA_INIT response: %s", pb.pb_err);
@@ -2145,7 +2391,7 @@ auth_respond(struct ikesa *ik, struct ike_msg *m)
 	struct pld_builder	 pb;
 	struct ike_hdr		 h;
 	struct ibuf		*b;
-	uint8_t			 idb[4 + 256], auth[CRYPTO_PRF_MAX];
+	uint8_t			 idb[4 + POL_ID_MAX], auth[CRYPTO_PRF_MAX];
 	uint8_t			*msg;
 	size_t			 idlen, authlen = sizeof(auth), len;
 	ssize_t			 inner;
@@ -2262,6 +2508,7 @@ auth_respond(struct ikesa *ik, struct ike_msg *m)
 		return;
 	}
 	send_response(ik, msg, len);
+	halfopen_leave(ik);
 	ik->ik_state = IKS_ESTABLISHED;
 	sa->sa_state = SA_ESTABLISHED;
 	sa->sa_established = time(NULL);
@@ -2307,6 +2554,9 @@ init_send(struct ikesa *ik)
 	memset(ik->ik_spir, 0, sizeof(ik->ik_spir));
 	hdr_init(ik, &h, IKEV2_EXCH_IKE_SA_INIT, 0, 0);
 	pld_build_init(&pb, b, &h);
+	if (ik->ik_cookie != NULL)	/* RFC 7296 2.6: first */
+		pld_add_notify(&pb, 0, 0, 0, IKEV2_N_COOKIE, ik->ik_cookie,
+		    ik->ik_cookielen);
 	pld_add_sa(&pb, props, n);
 	pld_add_ke(&pb, ik->ik_group, pub, publen);
 	pld_add_nonce(&pb, ik->ik_ni, ik->ik_nilen);
@@ -2314,6 +2564,9 @@ init_send(struct ikesa *ik)
 	    ex.socks[ik->ik_sock].is_port, IKEV2_N_NAT_DETECTION_SOURCE_IP);
 	nat_notify(&pb, ik->ik_spii, ik->ik_spir, &ik->ik_peer,
 	    ss_port(&ik->ik_peer), IKEV2_N_NAT_DETECTION_DESTINATION_IP);
+	if (frag_enabled())
+		pld_add_notify(&pb, 0, 0, 0,
+		    IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	free(props);
 	if ((len = pld_build_finish(&pb)) == -1) {
 		ibuf_free(b);
@@ -2440,7 +2693,7 @@ auth_send(struct ikesa *ik)
 	struct pld_builder	 pb;
 	struct ike_hdr		 h;
 	struct ibuf		*b;
-	uint8_t			 idb[4 + 256], auth[CRYPTO_PRF_MAX];
+	uint8_t			 idb[4 + POL_ID_MAX], auth[CRYPTO_PRF_MAX];
 	uint8_t			*msg;
 	size_t			 idlen, authlen = sizeof(auth);
 	size_t			 n, i, nts = 0;
@@ -2541,6 +2794,26 @@ init_answer(struct ikesa *ik, struct ike_msg *m, const uint8_t *raw,
 	int			 sock;
 
 	ss_str(&ik->ik_peer, a, sizeof(a));
+	if (msg_has_notify(m, IKEV2_N_COOKIE, &n)) {
+		/* RFC 7296 2.6: the same request again, the cookie first */
+		if (n->n_data.d_len == 0 || n->n_data.d_len > COOKIE_MAX ||
+		    (ik->ik_cookie != NULL && crypto_memeq(ik->ik_cookie,
+		    ik->ik_cookielen, n->n_data.d_ptr, n->n_data.d_len))) {
+			ikesa_kill(ik, 0, "peer %s: COOKIE of %zu bytes, or "
+			    "the one it had", a, n->n_data.d_len);
+			return;
+		}
+		free(ik->ik_cookie);
+		ik->ik_cookie = xcalloc(1, n->n_data.d_len);
+		memcpy(ik->ik_cookie, n->n_data.d_ptr, n->n_data.d_len);
+		ik->ik_cookielen = n->n_data.d_len;
+		ex.ctr.ic_cookies_answered++;
+		log_info("sa %llu: peer %s asks for a cookie, sending again",
+		    (unsigned long long)sa->sa_id, a);
+		evtimer_del(ik->ik_timer);
+		init_send(ik);
+		return;
+	}
 	if (msg_has_notify(m, IKEV2_N_INVALID_KE_PAYLOAD, &n) &&
 	    n->n_data.d_len == 2) {
 		g = n->n_data.d_ptr[0] << 8 | n->n_data.d_ptr[1];
@@ -2584,6 +2857,8 @@ init_answer(struct ikesa *ik, struct ike_msg *m, const uint8_t *raw,
 		return;
 	}
 	put_be64(ik->ik_spir, m->m_hdr.h_rspi);
+	ik->ik_frag = frag_enabled() &&
+	    msg_has_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
 	ik->ik_suite.is_encr = prop_get(&sel, XF_ENCR,
 	    &ik->ik_suite.is_encr_bits);
 	ik->ik_suite.is_integ = prop_get(&sel, XF_INTEG, NULL);
@@ -3456,6 +3731,7 @@ ike_rekey_make(struct ikesa *old, const struct pld_prop *sel,
 	}
 	nik->ik_natt = old->ik_natt;
 	nik->ik_nat_local = old->ik_nat_local;
+	nik->ik_frag = old->ik_frag;	/* RFC 7383: kept across rekeys */
 	nik->ik_keepalive = old->ik_keepalive;
 	nik->ik_child = old->ik_child;
 	nik->ik_old = old->ik_old;
@@ -4153,7 +4429,8 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 			}
 			goto out;
 		}
-		if (ex.gen->g_ps == NULL)
+		if (ex.gen->g_ps == NULL ||
+		    init_admit(sock, m, local, peer) == -1)
 			goto out;
 		init_respond(sock, m, copy, len, local, peer);
 		goto out;
@@ -4187,8 +4464,10 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 			goto out;
 		}
 	} else {
+		/* of a fragmented request, fragment 1 only (RFC 7383 2.6.1) */
 		if (ik->ik_peerid > 0 && h->h_msgid == ik->ik_peerid - 1 &&
-		    ik->ik_lastres != NULL) {
+		    ik->ik_lastres != NULL && (!PLD_SEEN(m, IKEV2_PLD_SKF) ||
+		    m->m_sk.sk_fragnum == 1)) {
 			ex.ctr.ic_dup_answered++;
 			ikesa_send(ik, ik->ik_lastres, ik->ik_lastreslen);
 			goto out;
@@ -4197,6 +4476,14 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 			ex.ctr.ic_dropped++;
 			goto out;
 		}
+	}
+	if (PLD_SEEN(m, IKEV2_PLD_SKF) && ik->ik_state != IKS_INIT_SENT) {
+		/* whole in copy at inoff, or not yet (ikev2_frag.c) */
+		if (frag_input(ik, m, copy, sizeof(copy), len, &inoff,
+		    &inlen) != 1)
+			goto out;
+		len = inoff + inlen > len ? inoff + inlen : len;
+		goto inner;
 	}
 	if (!PLD_SEEN(m, IKEV2_PLD_SK) || ik->ik_state == IKS_INIT_SENT) {
 		ex.ctr.ic_dropped++;
@@ -4210,6 +4497,7 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 		ex.ctr.ic_dropped++;
 		goto out;
 	}
+ inner:
 	if (pld_parse_inner(m->m_sk.sk_first, copy + inoff, inlen, m, err,
 	    sizeof(err)) != PLD_OK) {
 		log_warnx("sa %llu: peer %s: malformed payloads: %s",

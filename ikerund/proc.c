@@ -74,6 +74,10 @@ proc_spawn(enum proc_id id, const struct ikerund_opts *o, int *sockp)
 	argv[argc++] = o->o_empty;
 	argv[argc++] = "-u";
 	argv[argc++] = o->o_user;
+	if (o->o_cookies != NULL) {
+		argv[argc++] = "-C";
+		argv[argc++] = o->o_cookies;
+	}
 	argv[argc] = NULL;
 	execv("/proc/self/exe", (char *const *)argv);
 	fatal("exec %s process", proc_name(id));

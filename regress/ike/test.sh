@@ -9,6 +9,9 @@
 #			cleanly or parses, and re-encodes to a fixed point
 #   ike/tshark/N	tshark's dissector decodes what the builders write
 #			with no malformed-packet or error warning
+#   ike/frag/NAME	build/fragtest: RFC 7383 fragments sealed, parsed,
+#			authenticated and reassembled; reassembly bounds
+#   ike/cookie/NAME	build/fragtest: RFC 7296 2.6 cookies and admission
 # Usage: test.sh [-u]; -u rewrites the .expect files from the current
 # decoder (review the diff before committing it).
 set -u
@@ -31,6 +34,12 @@ T=$(mktemp -d /tmp/ike-test.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT INT TERM
 
 "$P" unit || true
+# fragments (RFC 7383) and cookies (RFC 7296 2.6): ike/frag/*, ike/cookie/*
+if [ -x "$BUILD/fragtest" ]; then
+	"$BUILD/fragtest" || true
+else
+	nok ike/fragtest "no $BUILD/fragtest (make tests)"
+fi
 
 for f in "$D"/*.hex; do
 	n=${f##*/}; n=${n%.hex}

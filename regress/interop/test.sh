@@ -33,6 +33,11 @@
 #   reload/...      a load keeps a live SA (a ping across it loses nothing);
 #                   a load without its policy deletes it, Delete to the peer;
 #                   ikectl lookup names the policy and SA, and why not others
+#   frag-resp/..., frag-init/...  RFC 7383 fragments both ways against
+#                   strongSwan (IDs of 800 bytes), ping; frag-self/... the
+#                   same between two ikerund; frag-iked-*/... OpenIKED reassembles ours
+#   flood/...       IKE_SA_INIT flood from 200 spoofed addresses: cookies
+#                   on, half-open SAs and memory bounded, a live SA pings
 #   host/...        first, on this machine's kernel: IKE-level ikerund to
 #                   ikerund (no ESP here), ikerund under 20 SAs of the
 #                   load generator build/ikeload, and host/life-...: IKE
@@ -143,6 +148,107 @@ host_tests() (
 	exit 0
 )
 
+# host/dos/...: cookies and fragmentation between two ikerund on the host
+# kernel.  The responder (left) demands a cookie of every IKE_SA_INIT
+# (ikerund -C 0), the initiator must answer it; both have "set
+# fragmentation" and IDs of 800 bytes, so that IKE_AUTH goes in RFC 7383
+# fragments both ways.  Under ASan this is where reassembly is watched.
+host_dos_tests() (
+	export NS_LEFT=ikdl$$ NS_RIGHT=ikdr$$
+	source "$uml/netns.sh"
+	ns_up >/dev/null 2>&1 || { nok host/dos/netns; exit 0; }
+	W=$NS_RUN/hostdos
+	mkdir -p "$W"
+	long() { local i; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13; do printf 'label%02d-%s.' $i "$(printf '%052d' 0)"; done; printf '%s.example' "$1"; }
+	for side in l r; do
+		if [ $side = l ]; then
+			set -- passive "$LEFT_NET" "$RIGHT_NET" "$LEFT_ADDR" "$RIGHT_ADDR" "$(long left)" "$(long right)"
+		else
+			set -- active "$RIGHT_NET" "$LEFT_NET" "$RIGHT_ADDR" "$LEFT_ADDR" "$(long right)" "$(long left)"
+		fi
+		printf 'set fragmentation\nikev2 "gw" %s esp from %s to %s local %s peer %s ikesa enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group ecp256 childsa enc aes-128-gcm srcid %s dstid %s psk "host-dos-psk-0123456789abcdef"\n' \
+		    "$@" >"$W/$side.conf"
+		# road warriors from 203.0.113.0/24: what the flood below aims at
+		[ $side = l ] && printf 'ikev2 "rw" passive esp from %s to 192.0.2.128/25 local %s peer 203.0.113.0/24 ikesa enc aes-128-gcm prf hmac-sha2-256 group curve25519 childsa enc aes-128-gcm psk "host-dos-rw-psk-0123456789abcdef"\n' \
+		    "$LEFT_NET" "$LEFT_ADDR" >>"$W/$side.conf"
+		chmod 0600 "$W/$side.conf"
+		"$BUILD/ikecc" -f "$W/$side.conf" -o "$W/$side.bin" || { nok host/dos/compile; exit 0; }
+	done
+	if ! ns_start_ikerund "$NS_LEFT" "$W/l.bin" -C 0 >/dev/null 2>&1 ||
+	    ! ns_start_ikerund "$NS_RIGHT" "$W/r.bin" >/dev/null 2>&1; then
+		nok host/dos/start
+		exit 0
+	fi
+	est() { [ "$(ns_ikectl "$1" show sa -j | jq -r '.sas[0].state')" = established ]; }
+	if ns_wait 10 est "$NS_LEFT" && ns_wait 10 est "$NS_RIGHT"; then
+		ok host/dos/established
+	else
+		nok host/dos/established "$(tail -n 5 "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" | tr '\n' '|')"
+	fi
+	l=$(ns_ikectl "$NS_LEFT" show stats -j | jq -c .ike)
+	r=$(ns_ikectl "$NS_RIGHT" show stats -j | jq -c .ike)
+	if [ "$(jq '.cookies_sent >= 1 and .cookies_verified >= 1 and .cookies_refused == 0' <<<"$l")" = true ] &&
+	    [ "$(jq '.cookies_answered >= 1' <<<"$r")" = true ]; then
+		ok host/dos/cookie
+	else
+		nok host/dos/cookie "left $l right $r"
+	fi
+	# IKE_AUTH request right -> left and response left -> right in pieces
+	if [ "$(jq '.fragments_sent >= 2 and .reassembled >= 1' <<<"$l")" = true ] &&
+	    [ "$(jq '.fragments_sent >= 2 and .reassembled >= 1' <<<"$r")" = true ] &&
+	    [ "$(jq '.fragments_received' <<<"$l")" = "$(jq '.fragments_sent' <<<"$r")" ]; then
+		ok host/dos/fragments-both-ways
+	else
+		nok host/dos/fragments-both-ways "left $l right $r"
+	fi
+	ns_ikectl "$NS_LEFT" show stats | grep -q '^cookies asked for: [1-9]' &&
+	    ns_ikectl "$NS_LEFT" show stats | grep -q '^messages reassembled: [1-9]' &&
+	    ok host/dos/show-stats-text || nok host/dos/show-stats-text
+	# the peer ID made it whole through reassembly: the policy's dstid
+	# matched it (established); "show sa" shows its first 255 bytes
+	[ "$(ns_ikectl "$NS_LEFT" show sa -j | jq -r '.sas[0].peer_id')" = "$(long right | cut -c1-255)" ] &&
+	    ok host/dos/long-id || nok host/dos/long-id "$(ns_ikectl "$NS_LEFT" show sa -j | jq -r '.sas[0].peer_id' | cut -c1-60)"
+	# a flood from 100 spoofed addresses: every request gets a cookie
+	# (threshold 0), none leaves state, the SA stays
+	c0=$(ns_ikectl "$NS_LEFT" show stats -j | jq .ike.cookies_sent)
+	ns_exec "$NS_RIGHT" "$BUILD/ikeflood" -s 203.0.113.20 -n 100 -c 3000 -r 20000 "$LEFT_ADDR" >"$W/flood.out" 2>&1
+	sleep 1
+	c1=$(ns_ikectl "$NS_LEFT" show stats -j | jq .ike.cookies_sent)
+	js=$(ns_ikectl "$NS_LEFT" show sa -j)
+	if [ $((c1 - c0)) -ge 1000 ] && [ "$(jq '[.sas[] | select(.state != "established")] | length' <<<"$js")" = 0 ] &&
+	    [ "$(jq '.sas | length' <<<"$js")" = 1 ]; then
+		ok host/dos/flood-cookies
+	else
+		nok host/dos/flood-cookies "$((c1 - c0)) cookies for $(cat "$W/flood.out"), $(jq '.sas | length' <<<"$js") SAs"
+	fi
+	ns_stop "$NS_RIGHT" ikerund
+	ns_stop "$NS_LEFT" ikerund
+	cp "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" "$W/left-first.out"
+	# no cookies (-C 10000): one address floods; its half-open SAs stop
+	# at the per-address bound (1024), the rest is refused and counted
+	if ns_start_ikerund "$NS_LEFT" "$W/l.bin" -C 10000 >/dev/null 2>&1; then
+		ns_exec "$NS_RIGHT" "$BUILD/ikeflood" -s 203.0.113.7 -n 1 -c 1500 -r 5000 "$LEFT_ADDR" >"$W/flood1.out" 2>&1
+		sleep 1
+		js=$(ns_ikectl "$NS_LEFT" show stats -j | jq -c .ike)
+		ho=$(ns_ikectl "$NS_LEFT" show sa -j | jq '[.sas[] | select(.state == "larval")] | length')
+		if [ "$ho" = 1024 ] && [ "$(jq '.halfopen_refused >= 1 and .cookies_sent == 0' <<<"$js")" = true ]; then
+			ok host/dos/per-peer-bound
+		else
+			nok host/dos/per-peer-bound "$ho half-open, $js, $(cat "$W/flood1.out")"
+		fi
+		ns_stop "$NS_LEFT" ikerund
+	else
+		nok host/dos/per-peer-bound "start"
+	fi
+	if grep -h "AddressSanitizer\|runtime error:" "$W/left-first.out" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" \
+	    "$(ns_dir "$NS_RIGHT" ikerund)/ikerund.out" >/dev/null 2>&1; then
+		nok host/dos/sanitizers "$(grep -h -A4 "AddressSanitizer\|runtime error:" "$W/left-first.out" "$(ns_dir "$NS_LEFT" ikerund)/ikerund.out" "$(ns_dir "$NS_RIGHT" ikerund)/ikerund.out" | head -n 6 | tr '\n' '|')"
+	else
+		ok host/dos/sanitizers
+	fi
+	exit 0
+)
+
 # host/life-...: the SA life cycle at the IKE level on the host kernel:
 # both sides rekey the IKE SA (ikelifetime 6), liveness checks find a
 # peer killed without a word (SIGKILL) dead, and the "active" side tries
@@ -178,8 +284,9 @@ host_life_tests() (
 	else
 		nok host/life-ike-rekey "left $(stat "$NS_LEFT" ike_rekeys) rekeys, $(nsas "$NS_LEFT") SAs; right $(stat "$NS_RIGHT" ike_rekeys), $(nsas "$NS_RIGHT")"
 	fi
-	[ "$(stat "$NS_LEFT" dpd_sent)" -ge 1 ] && ok host/life-dpd-sent ||
-	    nok host/life-dpd-sent
+	dpd() { [ "$(stat "$NS_LEFT" dpd_sent)" -ge 1 ] ||
+	    [ "$(stat "$NS_RIGHT" dpd_sent)" -ge 1 ]; }
+	ns_wait 15 dpd && ok host/life-dpd-sent || nok host/life-dpd-sent
 	# the passive side dies without a Delete
 	kill -9 $(ns_pids "$NS_LEFT") 2>/dev/null
 	dead() { [ "$(stat "$1" dead_peers)" -ge 1 ] && [ "$(nsas "$1")" = 0 ]; }
@@ -213,7 +320,7 @@ if [ "${1:-}" != --guest ]; then
 		nok interop/boot "needs root (regress/uml/uml-run.sh)"
 		exit 0
 	fi
-	[ "${SKIP_HOST:-}" = 1 ] || { host_tests; host_life_tests; }
+	[ "${SKIP_HOST:-}" = 1 ] || { host_tests; host_life_tests; host_dos_tests; }
 	[ "${HOST_ONLY:-}" = 1 ] && exit 0
 	if [ ! -x /usr/bin/linux.uml ] || [ ! -x /usr/lib/ipsec/charon ]; then
 		nok interop/boot "no linux.uml or charon (make deps)"
@@ -982,6 +1089,238 @@ for v in gcm cbc; do
 	stop_all
 	check_clean $n/clean-left left
 done
+
+# --- fragmentation (RFC 7383) ---------------------------------------------------
+# frag-resp/..., frag-init/...: ikerund with "set fragmentation" against
+# strongSwan (fragmentation = yes, fragment_size = 400), ikerund's ID of
+# some 800 bytes, strongSwan's of 196 (swanctl keeps 255 bytes of an id;
+# it matches ours as "*.left.example"), so that IKE_AUTH is
+# certificate-sized: both sides must send it in SKF fragments (tshark
+# sees payload 53 both ways), reassemble, and carry a ping.
+# frag-self/...: the same between two ikerund, 800-byte IDs both ways.
+long_id() {	# SIDE [LABELS]
+	local i
+	for i in $(seq 1 "${2:-13}"); do
+		printf 'label%02d-%s.' "$i" "$(printf '%052d' 0)"
+	done
+	printf '%s.example' "$1"
+}
+
+frag_ikerund_conf() {	# NAME MODE SIDE [PEER_LABELS [CHILD]]
+	local lid rid
+	if [ "$3" = left ]; then lid=$(long_id left) rid=$(long_id right "${4:-13}")
+	else lid=$(long_id right) rid=$(long_id left "${4:-13}"); fi
+	ikerund_conf "$1" "$2" "$3" "enc aes-128-gcm prf hmac-sha2-256 group curve25519" \
+	    "${5:-enc aes-128-gcm}" || return 1
+	{ echo "set fragmentation"; sed "s/srcid [^ ]* dstid [^ ]*/srcid $lid dstid $rid/" "$W/$1.conf"; } >"$W/$1.conf.new"
+	mv "$W/$1.conf.new" "$W/$1.conf"
+	chmod 0600 "$W/$1.conf"
+	"$BUILD/ikecc" -f "$W/$1.conf" -o "$W/$1.bin" >"$W/$1.ikecc" 2>&1
+}
+
+# SKF datagrams from SRC in the capture
+skf_from() {
+	tshark -n -r "$1" -Y "ip.src == $2 && (udp.port == 500 || udp.port == 4500) && isakmp.nextpayload == 53" 2>/dev/null | wc -l
+}
+
+frag_check() {	# NAME PCAP: counters of left, fragments on the wire
+	local n=$1 js l r mal
+	js=$(ns_ikectl left show stats -j | jq -c .ike)
+	if [ "$(jq '.fragments_sent >= 2 and .fragments_received >= 2 and .reassembled >= 1 and .reassembly_dropped == 0' <<<"$js")" = true ]; then
+		ok "$n/counters"
+	else
+		nok "$n/counters" "$js"
+	fi
+	if [ -s "$2" ]; then
+		l=$(skf_from "$2" "$LEFT_ADDR") r=$(skf_from "$2" "$RIGHT_ADDR")
+		mal=$(tshark -n -r "$2" -Y "_ws.malformed || _ws.expert.severity >= error" 2>/dev/null | wc -l)
+		if [ "$l" -ge 2 ] && [ "$r" -ge 2 ] && [ "$mal" = 0 ]; then
+			ok "$n/tshark-skf-both-ways"
+		else
+			nok "$n/tshark-skf-both-ways" "$l SKF from left, $r from right, $mal malformed"
+		fi
+	else
+		nok "$n/tshark-skf-both-ways" "no capture"
+	fi
+}
+
+frag_swan() {	# NAME MODE(passive: strongSwan initiates; active: ikerund does)
+	local n=$1 mode=$2 lid rid
+	want "$n" || return 0
+	step "$n"
+	frag_ikerund_conf "$n" "$mode" left 3 || { nok "$n/compile" "$(cat "$W/$n.ikecc")"; return; }
+	swan_conf "$n" aes128gcm16-prfsha256-x25519 aes128gcm16
+	rid=$(long_id right 3)
+	sed -i -e "s/id = right.example/id = $rid/" -e "s/id = left.example/id = *.left.example/" \
+	    -e "/id-[12] = /d" \
+	    -e "s/version = 2/version = 2\n\t\t\tfragmentation = yes/" "$W/$n.swan"
+	ns_capture_start right "$W/$n.pcapng" >/dev/null 2>&1
+	if [ "$mode" = passive ]; then
+		ns_start_ikerund left "$W/$n.bin" &&
+		    ns_start_charon right "$W/$n.swan" "fragment_size = 400"
+	else
+		ns_start_charon right "$W/$n.swan" "fragment_size = 400" &&
+		    ns_start_ikerund left "$W/$n.bin"
+	fi || { nok "$n/start" "$(logs)"; stop_all; ns_capture_stop right; return; }
+	if [ "$mode" = passive ]; then
+		ns_swanctl right --initiate --child lan --timeout 20 >"$W/$n.initiate" 2>&1
+	fi
+	if ns_wait 20 bash -c "ip netns exec $NS_LEFT ip xfrm state | grep -q 'aead rfc4106(gcm(aes))'"; then
+		ok "$n/established"
+	else
+		nok "$n/established" "$(logs)"
+	fi
+	if ping_through; then ok "$n/ping"; else nok "$n/ping" "$(ns_xfrm left | tr '\n' '|')"; fi
+	save_logs "$n"
+	ns_capture_stop right
+	frag_check "$n" "$W/$n.pcapng"
+	stop_all
+	check_clean "$n/clean-left" left
+}
+
+frag_swan frag-resp passive
+frag_swan frag-init active
+
+n=frag-self
+if want $n; then
+	step $n
+	frag_ikerund_conf $n-l passive left && frag_ikerund_conf $n-r active right ||
+	    nok $n/compile "$(cat "$W/$n-l.ikecc" "$W/$n-r.ikecc")"
+	ns_capture_start right "$W/$n.pcapng" >/dev/null 2>&1
+	if ns_start_ikerund left "$W/$n-l.bin" && ns_start_ikerund right "$W/$n-r.bin"; then
+		if ns_wait 20 bash -c "ip netns exec $NS_LEFT ip xfrm state | grep -q 'aead rfc4106(gcm(aes))'"; then
+			ok $n/established
+		else
+			nok $n/established "$(logs)"
+		fi
+		if ping_through; then ok $n/ping; else nok $n/ping "$(logs)"; fi
+		ns_capture_stop right
+		frag_check $n "$W/$n.pcapng"
+	else
+		nok $n/start "$(logs)"
+		ns_capture_stop right
+	fi
+	save_logs $n
+	stop_all
+	check_clean $n/clean-left left
+fi
+
+# frag-iked-resp/..., frag-iked-init/...: OpenIKED with "set fragmentation"
+# reassembles ikerund's IKE_AUTH, made of SKF fragments by our 800-byte
+# ID, either side initiating.  OpenIKED 7.2 keeps 38 bytes of an ID, so
+# it uses its default ID and neither side asks for the other's; its own
+# IKE_AUTH stays small and whole.
+for role in resp init; do
+	n=frag-iked-$role
+	want $n || continue
+	[ -x "$IKED" ] || { nok $n/start "no $IKED"; continue; }
+	step $n
+	child="enc aes-128 auth hmac-sha1"
+	if [ $role = resp ]; then lm=active rm=passive; else lm=passive rm=active; fi
+	frag_ikerund_conf $n-l $lm left 13 "$child" &&
+	    ikerund_conf $n-r $rm right "enc aes-128-gcm prf hmac-sha2-256 group curve25519" "$child" ||
+	    nok $n/compile "$(cat "$W/$n-l.ikecc" "$W/$n-r.ikecc")"
+	sed -i 's/ dstid [^ ]*//' "$W/$n-l.conf"
+	"$BUILD/ikecc" -f "$W/$n-l.conf" -o "$W/$n-l.bin" >"$W/$n-l.ikecc" 2>&1 ||
+	    nok $n/compile "$(cat "$W/$n-l.ikecc")"
+	{ echo "set fragmentation"; sed 's/srcid [^ ]* dstid [^ ]*//' "$W/$n-r.conf"; } >"$W/$n-r.new"
+	mv "$W/$n-r.new" "$W/$n-r.conf"
+	chmod 0600 "$W/$n-r.conf"
+	ns_capture_start right "$W/$n.pcapng" >/dev/null 2>&1
+	if ns_start_iked right "$W/$n-r.conf" && ns_start_ikerund left "$W/$n-l.bin"; then
+		if ns_wait 40 bash -c "ip netns exec $NS_LEFT ip xfrm state | grep -q 'hmac(sha1)'"; then
+			ok $n/established
+		else
+			nok $n/established "$(tail -n 8 "$(ns_dir left ikerund)/ikerund.out" | tr '\n' '|') $(tail -n 8 "$(ns_dir right iked)/iked.out" | tr '\n' '|')"
+		fi
+		sleep 1
+		if ping_through; then ok $n/ping; else nok $n/ping "$(ns_xfrm right | tr '\n' '|')"; fi
+		ns_capture_stop right
+		js=$(ns_ikectl left show stats -j | jq -c .ike)
+		l=$(skf_from "$W/$n.pcapng" "$LEFT_ADDR")
+		if [ "$(jq '.fragments_sent >= 2 and .reassembly_dropped == 0' <<<"$js")" = true ] && [ "$l" -ge 2 ]; then
+			ok $n/fragments-to-iked
+		else
+			nok $n/fragments-to-iked "$l SKF on the wire; $js"
+		fi
+	else
+		nok $n/start "$(tail -n 5 "$(ns_dir right iked)/iked.out" 2>/dev/null | tr '\n' '|')"
+		ns_capture_stop right
+	fi
+	cp "$(ns_dir right iked)/iked.out" "$W/$n-right-iked.log" 2>/dev/null
+	save_logs $n
+	ns_stop right iked
+	stop_all
+	check_clean $n/clean-left left
+done
+
+# --- a flood of IKE_SA_INIT requests (RFC 7296 2.6) --------------------------------
+# flood/...: ikerund on the left answers strongSwan (a "gw" SA that carries
+# a ping) and road warriors from 203.0.113.0/24 ("rw", passive).  ikeflood
+# sends IKE_SA_INIT requests from 200 addresses of 203.0.113.0/24 (spoofed:
+# bound with IP_FREEBIND in the right namespace; the answers die there).
+# Past the threshold (ikerund -C 20) every request gets a COOKIE and no
+# state: half-open SAs stay at the threshold, the ikev2 process's memory
+# stays flat, the established SA keeps carrying pings during the flood.
+n=flood
+if want $n; then
+	step $n
+	ikerund_conf $n passive left "enc aes-128-gcm prf hmac-sha2-256 group curve25519" "enc aes-128-gcm" ||
+	    nok $n/compile "$(cat "$W/$n.ikecc")"
+	cat >>"$W/$n.conf" <<-EOF
+	ikev2 "rw" passive esp from $LEFT_NET to 192.0.2.128/25 \\
+		local $LEFT_ADDR peer 203.0.113.0/24 \\
+		ikesa enc aes-128-gcm prf hmac-sha2-256 group curve25519 \\
+		childsa enc aes-128-gcm psk "$PSK-rw"
+	EOF
+	"$BUILD/ikecc" -f "$W/$n.conf" -o "$W/$n.bin" >"$W/$n.ikecc" 2>&1 ||
+	    nok $n/compile "$(cat "$W/$n.ikecc")"
+	swan_conf $n aes128gcm16-prfsha256-x25519 aes128gcm16
+	if ns_start_ikerund left "$W/$n.bin" -C 20 && ns_start_charon right "$W/$n.swan" &&
+	    ns_swanctl right --initiate --child lan --timeout 20 >"$W/$n.initiate" 2>&1; then
+		ok $n/established
+		ik=$(for p in $(ns_pids left); do
+			tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- '-T ikev2' && echo "$p"
+		done | head -n 1)
+		rss() { awk '/^VmRSS/ { print $2 }' "/proc/$ik/status"; }
+		rss0=$(rss)
+		ns_exec right "$BUILD/ikeflood" -s 203.0.113.20 -n 200 -c 20000 -r 2000 \
+		    "$LEFT_ADDR" >"$W/$n.flood" 2>&1 &
+		fpid=$!
+		sleep 2
+		if ping_through; then ok $n/ping-during-flood; else nok $n/ping-during-flood "$(logs)"; fi
+		maxho=0
+		while kill -0 $fpid 2>/dev/null; do
+			ho=$(ns_ikectl left show sa -j | jq '[.sas[] | select(.state == "larval")] | length')
+			[ "${ho:-0}" -gt "$maxho" ] && maxho=$ho
+			sleep 1
+		done
+		wait $fpid
+		rss1=$(rss)
+		js=$(ns_ikectl left show stats -j | jq -c .ike)
+		if [ "$(jq '.cookies_sent >= 1000' <<<"$js")" = true ]; then
+			ok $n/cookies-on
+		else
+			nok $n/cookies-on "$js $(cat "$W/$n.flood")"
+		fi
+		[ "$maxho" -le 20 ] && ok $n/half-open-bounded || nok $n/half-open-bounded "$maxho half-open SAs"
+		# 20000 half-open SAs would take some 40 MB; allow 2 MB of noise
+		if [ -n "$rss0" ] && [ -n "$rss1" ] && [ $((rss1 - rss0)) -lt 2048 ]; then
+			ok $n/memory-bounded
+		else
+			nok $n/memory-bounded "ikev2 RSS ${rss0:-?} kB before, ${rss1:-?} kB after"
+		fi
+		echo "# $n: $(cat "$W/$n.flood"); ikev2 RSS $rss0 kB -> $rss1 kB; at most $maxho half-open; $js"
+		if ping_through; then ok $n/ping-after-flood; else nok $n/ping-after-flood "$(logs)"; fi
+		[ "$(ns_ikectl left show sa -j | jq '[.sas[] | select(.state == "established")] | length')" = 1 ] &&
+		    ok $n/sa-kept || nok $n/sa-kept
+	else
+		nok $n/start "$(logs)"
+	fi
+	save_logs $n
+	stop_all
+	check_clean $n/clean-left left
+fi
 
 step done
 exit 0
