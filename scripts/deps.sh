@@ -3,11 +3,12 @@
 # Does nothing when everything is there already.
 set -eu
 # mandoc lints the man pages (make check); GNU time measures make bench;
+# iptables (legacy) and conntrack make the NAT of regress/uml/netns.sh;
 # regress/uml builds a small preload for linux.uml with gcc and libc6-dev
 pkgs="make gcc libc6-dev clang byacc flex pkg-config libssl-dev libevent-dev libmnl-dev
 openssl iproute2 iputils-ping kmod procps psmisc
 openiked strongswan-charon strongswan-swanctl libcharon-extra-plugins
-tshark user-mode-linux
+tshark user-mode-linux iptables conntrack
 mandoc time jq socat util-linux passwd"
 missing=
 for p in $pkgs; do

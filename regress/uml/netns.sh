@@ -20,13 +20,43 @@
 #
 # Each side routes the other's LAN through the other's veth address, so
 # without a tunnel the traffic crosses the veth in clear text, and never
-# leaves the pair.  192.0.2.128/25 stays free for address pools.  Without
-# the dummy module the LAN addresses go on lo as /32 and /128.
+# leaves the pair.  192.0.2.128/25 stays free for address pools (but see
+# the NAT below).  Without the dummy module the LAN addresses go on lo as
+# /32 and /128.
+#
+# NAT topology, opt-in (NS_NAT=1 ns_up, or ns_up_nat): a third namespace
+# "nat" ($NS_NAT_NS) between the two, right behind it, masquerading what
+# right sends towards left (iptables-legacy inside "nat" only: the UML
+# kernel has no nf_tables NAT for IPv4), IPv4 only:
+#
+#   left                     nat                              right
+#   veth0 192.0.2.10/25 <==> veth0 192.0.2.1/25
+#                                  192.0.2.2/25 (ns_nat_remap)
+#                            veth1 192.0.2.129/26      <==>   veth0 192.0.2.130/26
+#   lan0  198.51.100.1/24                                     lan0  203.0.113.1/24
+#
+# RIGHT_ADDR is then 192.0.2.130 and RIGHT_PUB, the address left sees
+# right's packets come from, 192.0.2.1 (RIGHT_PUB is RIGHT_ADDR without
+# the NAT).  UDP leaves the NAT from ports $NS_NAT_PORTS (40000-49999:
+# a NAT that changes ports as well; empty: ports kept when free).  Bare
+# ESP does not cross it (Linux would NAT it like any protocol without
+# ports, and a tunnel would work without UDP encapsulation; NS_NAT_ESP=1
+# lets it through).  Left
+# routes right's LAN to the NAT, right routes left's LAN and left's link
+# to the NAT; the NAT routes neither LAN, so only a tunnel gets traffic
+# between the LANs.  192.0.2.192/26 stays free for address pools.
 #
 # Functions (NS is "left" or "right", $NS_LEFT/$NS_RIGHT; anything else
 # is refused, so that a daemon never starts in the initial namespace):
 #   ns_up / ns_down              build / tear down (stops every process
 #                                started in the namespaces, by pid)
+#   ns_up_nat                    ns_up with the NAT between the two
+#   ns_nat_remap [ADDR]          the NAT maps right to ADDR from now on
+#                                (default: the one it does not use now)
+#                                and forgets every mapping it has
+#   ns_nat_flush                 it forgets every mapping (conntrack -F)
+#   (with the NAT, "nat" is a namespace for ns_exec, ns_spawn and
+#   ns_capture_start too: veth0 faces left, veth1 right)
 #   ns_exec NS CMD...            run a command in a namespace
 #   ns_spawn NS NAME CMD...      start a daemon there in the background,
 #                                pid in $NS_RUN/NS-NAME/pid, output in
@@ -78,6 +108,18 @@ RIGHT_LAN6=${RIGHT_LAN6:-2001:db8:200::1}
 LEFT_NET6=${LEFT_NET6:-2001:db8:100::/64}
 RIGHT_NET6=${RIGHT_NET6:-2001:db8:200::/64}
 
+NS_NAT_NS=${NS_NAT_NS:-nat}
+NAT_OUT_ADDR=${NAT_OUT_ADDR:-192.0.2.1}
+NAT_OUT_ADDR2=${NAT_OUT_ADDR2:-192.0.2.2}
+NAT_OUT_NET=${NAT_OUT_NET:-192.0.2.0/25}
+NAT_IN_ADDR=${NAT_IN_ADDR:-192.0.2.129}
+NAT_RIGHT_ADDR=${NAT_RIGHT_ADDR:-192.0.2.130}
+NAT_IN_PLEN=${NAT_IN_PLEN:-26}
+NS_NAT_PORTS=${NS_NAT_PORTS-40000-49999}
+NS__RIGHT_ADDR=$RIGHT_ADDR
+RIGHT_PUB=$RIGHT_ADDR
+IPTABLES=${IPTABLES:-iptables-legacy}
+
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
 CHARON=${CHARON:-/usr/lib/ipsec/charon}
@@ -91,6 +133,7 @@ NS_CHARON_PLUGINS=${NS_CHARON_PLUGINS:-"random nonce openssl aes sha1 sha2 hmac 
 
 NS_RUN=${NS_RUN:-}
 NS_ISUP=0
+NS_ISNAT=0
 
 ns_log() { printf 'netns: %s\n' "$*" >&2; }
 ns_err() { printf 'netns: error: %s\n' "$*" >&2; return 1; }
@@ -98,6 +141,8 @@ ns_err() { printf 'netns: error: %s\n' "$*" >&2; return 1; }
 ns_check() {		# ns_check NS: one of ours, and it exists
 	case $1 in
 	"$NS_LEFT"|"$NS_RIGHT") ;;
+	"$NS_NAT_NS") [ "$NS_ISNAT" = 1 ] ||
+	    { ns_err "no NAT in this topology: $1"; return 1; } ;;
 	*) ns_err "not a test namespace: $1"; return 1 ;;
 	esac
 	[ -e "/run/netns/$1" ] || { ns_err "no namespace $1"; return 1; }
@@ -215,7 +260,8 @@ ns_stop() {		# ns_stop NS NAME
 # --- topology ---------------------------------------------------------------
 ns_up() {
 	local ns
-	for ns in "$NS_LEFT" "$NS_RIGHT"; do
+	for ns in "$NS_LEFT" "$NS_RIGHT" "$NS_NAT_NS"; do
+		[ "$ns" = "$NS_NAT_NS" ] && [ "${NS_NAT:-0}" != 1 ] && continue
 		[ -e "/run/netns/$ns" ] &&
 		    { ns_err "namespace $ns exists already"; return 1; }
 	done
@@ -230,6 +276,11 @@ ns_up() {
 		trap 'exit 130' INT
 		trap 'exit 143' TERM
 	fi
+	if [ "${NS_NAT:-0}" = 1 ]; then
+		ns__up_nat
+		return
+	fi
+	NS_ISNAT=0 RIGHT_ADDR=$NS__RIGHT_ADDR RIGHT_PUB=$NS__RIGHT_ADDR
 	ip netns add "$NS_LEFT" && ip netns add "$NS_RIGHT" || return 1
 	ip -n "$NS_LEFT" link add "$NS_IF" type veth peer name "$NS_IF" \
 	    netns "$NS_RIGHT" || return 1
@@ -243,12 +294,86 @@ ns_up() {
 	ip -n "$NS_RIGHT" -6 route add "$LEFT_NET6" via "$LEFT_ADDR6"
 }
 
-ns__host() {		# NS ADDR LAN NET ADDR6 LAN6 NET6
+ns_up_nat() { NS_NAT=1 ns_up; }
+
+# left - nat - right, see the top; IPv4 only on the links
+ns__up_nat() {
+	NS_ISNAT=1 RIGHT_ADDR=$NAT_RIGHT_ADDR RIGHT_PUB=$NAT_OUT_ADDR
+	local n=$NS_NAT_NS
+	ip netns add "$NS_LEFT" && ip netns add "$NS_RIGHT" &&
+	    ip netns add "$n" || return 1
+	ip -n "$NS_LEFT" link add "$NS_IF" type veth peer name veth0 \
+	    netns "$n" || return 1
+	ip -n "$NS_RIGHT" link add "$NS_IF" type veth peer name veth1 \
+	    netns "$n" || return 1
+	LINK_PLEN=${NAT_OUT_NET#*/} ns__host "$NS_LEFT" "$LEFT_ADDR" "$LEFT_LAN" "$LEFT_NET" \
+	    "" "$LEFT_LAN6" "$LEFT_NET6" || return 1
+	LINK_PLEN=$NAT_IN_PLEN ns__host "$NS_RIGHT" "$RIGHT_ADDR" "$RIGHT_LAN" \
+	    "$RIGHT_NET" "" "$RIGHT_LAN6" "$RIGHT_NET6" || return 1
+	ip -n "$n" link set lo up &&
+	ip -n "$n" link set veth0 up &&
+	ip -n "$n" link set veth1 up &&
+	ip -n "$n" addr add "$NAT_OUT_ADDR/${NAT_OUT_NET#*/}" dev veth0 &&
+	ip -n "$n" addr add "$NAT_OUT_ADDR2/${NAT_OUT_NET#*/}" dev veth0 &&
+	ip -n "$n" addr add "$NAT_IN_ADDR/$NAT_IN_PLEN" dev veth1 &&
+	ip netns exec "$n" sysctl -q -w net.ipv4.ip_forward=1 || return 1
+	ip -n "$NS_LEFT" route add "$RIGHT_NET" via "$NAT_OUT_ADDR" &&
+	ip -n "$NS_RIGHT" route add "$LEFT_NET" via "$NAT_IN_ADDR" &&
+	ip -n "$NS_RIGHT" route add "$NAT_OUT_NET" via "$NAT_IN_ADDR" ||
+	    return 1
+	if ! command -v "$IPTABLES" >/dev/null; then
+		ns_err "no $IPTABLES (scripts/deps.sh installs iptables)"
+		return 1
+	fi
+	if [ "${NS_NAT_ESP:-0}" != 1 ]; then
+		ns_exec "$n" "$IPTABLES" -A FORWARD -p esp -j DROP || return 1
+	fi
+	ns__nat_rules MASQUERADE
+}
+
+# ns__nat_rules MASQUERADE | SNAT ADDR: what the NAT does to packets that
+# leave it towards left, UDP from $NS_NAT_PORTS when set
+ns__nat_rules() {
+	local to=${2:-} p=
+	ns_exec "$NS_NAT_NS" "$IPTABLES" -t nat -F POSTROUTING || return 1
+	if [ "$1" = MASQUERADE ]; then
+		[ -n "$NS_NAT_PORTS" ] && p="--to-ports $NS_NAT_PORTS"
+		ns_exec "$NS_NAT_NS" "$IPTABLES" -t nat -A POSTROUTING \
+		    -o veth0 -p udp -j MASQUERADE $p &&
+		ns_exec "$NS_NAT_NS" "$IPTABLES" -t nat -A POSTROUTING \
+		    -o veth0 -j MASQUERADE
+	else
+		ns_exec "$NS_NAT_NS" "$IPTABLES" -t nat -A POSTROUTING \
+		    -o veth0 -p udp -j SNAT \
+		    --to-source "$to${NS_NAT_PORTS:+:$NS_NAT_PORTS}" &&
+		ns_exec "$NS_NAT_NS" "$IPTABLES" -t nat -A POSTROUTING \
+		    -o veth0 -j SNAT --to-source "$to"
+	fi
+}
+
+ns_nat_flush() {
+	ns_exec "$NS_NAT_NS" conntrack -F >/dev/null 2>&1
+}
+
+ns_nat_remap() {	# ns_nat_remap [ADDR]
+	local to=${1:-}
+	if [ -z "$to" ]; then
+		to=$NAT_OUT_ADDR2
+		[ "$RIGHT_PUB" = "$NAT_OUT_ADDR2" ] && to=$NAT_OUT_ADDR
+	fi
+	ns__nat_rules SNAT "$to" || return 1
+	RIGHT_PUB=$to
+	ns_nat_flush
+}
+
+ns__host() {		# NS ADDR LAN NET ADDR6 LAN6 NET6 (no ADDR6: none)
 	local ns=$1
 	ip -n "$ns" link set lo up
 	ip -n "$ns" link set "$NS_IF" up
 	ip -n "$ns" addr add "$2/$LINK_PLEN" dev "$NS_IF" || return 1
-	ip -n "$ns" addr add "$5/64" dev "$NS_IF" nodad || return 1
+	if [ -n "$5" ]; then
+		ip -n "$ns" addr add "$5/64" dev "$NS_IF" nodad || return 1
+	fi
 	if ip -n "$ns" link add "$NS_LAN_IF" type dummy 2>/dev/null; then
 		ip -n "$ns" link set "$NS_LAN_IF" up
 		ip -n "$ns" addr add "$3/${4#*/}" dev "$NS_LAN_IF" &&
@@ -270,7 +395,8 @@ ns_down() {
 		ns__kill "$(cat "$f")"
 		rm -f "$f"
 	done
-	for ns in "$NS_LEFT" "$NS_RIGHT"; do
+	for ns in "$NS_LEFT" "$NS_RIGHT" "$NS_NAT_NS"; do
+		[ "$ns" = "$NS_NAT_NS" ] && [ "$NS_ISNAT" != 1 ] && continue
 		[ -e "/run/netns/$ns" ] || continue
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			ns__kill "$pid"
