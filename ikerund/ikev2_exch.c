@@ -48,6 +48,7 @@
 #define IKEV2_REKEYED_LINGER	30	/* a rekeyed IKE SA waits its Delete */
 #define IKEV2_NONCE_KEEP	32	/* bytes kept for 2.8.1 comparisons */
 #define IKEV2_OUT_WAIT		10	/* most seconds a new SA waits to send */
+#define IKEV2_IN_LINGER		2	/* a rekeyed SA still reads, seconds */
 
 enum ikesa_state {
 	IKS_INIT_SENT = 1,	/* initiator: IKE_SA_INIT request out */
@@ -119,6 +120,9 @@ struct childsa {
 	uint8_t		 cs_nmin[IKEV2_NONCE_KEEP];	/* 2.8.1 */
 	size_t		 cs_nminlen;
 	uint16_t	 cs_encr, cs_bits, cs_integ;
+	struct kernel_addr cs_local;	/* addresses it went in with */
+	struct kernel_addr cs_peer;
+	time_t		 cs_linger;	/* rekeyed: inbound kept until */
 	struct pld_tsel	 cs_tsl;	/* our side's selector */
 	struct pld_tsel	 cs_tsp;	/* the peer's */
 	uint8_t		 cs_proto;	/* IPPROTO_ESP, IPPROTO_AH */
@@ -550,6 +554,11 @@ child_sa_add(struct ikesa *ik, struct childsa *cs, int in,
 		ks.ksa_life.kl_hard_bytes = pol->pol_bytes;
 		ks.ksa_life.kl_soft_bytes = life_soft(pol->pol_bytes);
 	}
+	/* its SAs are deleted where they went in, if the peer moves */
+	if (in)
+		ss_kaddr(&ik->ik_local, &cs->cs_local);
+	else
+		ss_kaddr(&ik->ik_peer, &cs->cs_peer);
 	if (in) {
 		ks.ksa_spi = cs->cs_spi_in;
 		ss_kaddr(&ik->ik_peer, &ks.ksa_src);
@@ -628,7 +637,10 @@ child_sa_del(struct ikesa *ik, struct childsa *cs, int in)
 	memset(&id, 0, sizeof(id));
 	id.kid_proto = cs->cs_proto;
 	id.kid_spi = in ? cs->cs_spi_in : cs->cs_spi_out;
-	ss_kaddr(in ? &ik->ik_local : &ik->ik_peer, &id.kid_dst);
+	if ((in ? cs->cs_local.ka_af : cs->cs_peer.ka_af) != 0)
+		id.kid_dst = in ? cs->cs_local : cs->cs_peer;
+	else
+		ss_kaddr(in ? &ik->ik_local : &ik->ik_peer, &id.kid_dst);
 	kernel_send(MSG_KERNEL_SA_DELETE, buf,
 	    kernel_said_encode(&id, buf, sizeof(buf)));
 }
@@ -3261,9 +3273,13 @@ req_rekey_child(struct ikesa *ik)
 	uint8_t			 proto;
 
 	/* nothing to rekey, or the peer is at it */
-	if (!cs->cs_installed || cs->cs_out_wait || ik->ik_dup.cs_installed ||
-	    ik->ik_old.cs_installed)
+	if (!cs->cs_installed || cs->cs_out_wait || ik->ik_dup.cs_installed)
 		return (0);
+	if (ik->ik_old.cs_installed) {
+		if (!ik->ik_old.cs_linger)
+			return (0);	/* its Delete exchange is not over */
+		child_drop(ik, &ik->ik_old);
+	}
 	proto = cs->cs_proto == IPPROTO_AH ? PROTO_AH : PROTO_ESP;
 	group = child_group(pol);
 	nonces_alloc(ik);
@@ -3747,6 +3763,7 @@ ike_rekey_make(struct ikesa *old, const struct pld_prop *sel,
 	    name);
 	nonces_free(nik);
 	ikesa_established(nik);
+	req_next(nik);		/* what waited, a CHILD SA rekey say */
 	return (nik);
 }
 
@@ -3923,9 +3940,19 @@ req_answer(struct ikesa *ik, int req, struct ike_msg *m)
 		break;
 	case REQ_DELETE_CHILD:
 		if (ik->ik_old.cs_installed &&
-		    ik->ik_old.cs_spi_in == ik->ik_req_spi)
-			child_drop(ik, &ik->ik_old);
-		else if (ik->ik_dup.cs_installed &&
+		    ik->ik_old.cs_spi_in == ik->ik_req_spi) {
+			/*
+			 * the peer may still have packets on their way on
+			 * it (its new outbound SA goes in through its
+			 * parent): the inbound SA reads a little longer
+			 */
+			if (!ik->ik_old.cs_out_wait &&
+			    !(ik->ik_old.cs_gone & CS_GONE_OUT))
+				child_sa_del(ik, &ik->ik_old, 0);
+			ik->ik_old.cs_gone |= CS_GONE_OUT;
+			ik->ik_old.cs_linger = time(NULL) + IKEV2_IN_LINGER;
+			life_arm(ik);
+		} else if (ik->ik_dup.cs_installed &&
 		    ik->ik_dup.cs_spi_in == ik->ik_req_spi)
 			child_drop(ik, &ik->ik_dup);
 		log_debug("sa %llu: CHILD SA 0x%08x deleted",
@@ -4007,14 +4034,23 @@ child_expire(const struct kernel_event *ke)
 	cs->cs_gone |= in ? CS_GONE_IN : CS_GONE_OUT;
 	if (cs != &ik->ik_child)
 		child_drop(ik, cs);
-	else if (ik->ik_lastreq != NULL && ik->ik_req == REQ_REKEY_CHILD &&
+	else if (ik->ik_dup.cs_installed &&
+	    ik->ik_dup.cs_replaces == cs->cs_spi_in) {
+		/* the peer rekeyed it, its Delete is late: the new one sends */
+		child_out_now(ik, &ik->ik_dup);
+		child_promote(ik, &ik->ik_dup);
+		child_drop(ik, &ik->ik_old);
+	} else if (ik->ik_lastreq != NULL && ik->ik_req == REQ_REKEY_CHILD &&
 	    ik->ik_req_spi == cs->cs_spi_in)
 		;	/* its rekey is under way: the new SA replaces it */
 	else {
-		/* a Delete, unless a request is in flight (window of one) */
-		if (ik->ik_lastreq == NULL)
-			send_delete(ik, 0);
+		/*
+		 * lost without a rekey: the IKE SA goes too, so that it is
+		 * set up again (by an active side) rather than left bare
+		 */
 		child_remove(ik);
+		ikesa_kill(ik, 1, "its CHILD SA 0x%08x expired without a "
+		    "rekey: IKE SA deleted", ke->ke_spi);
 	}
 	counters_changed();
 }
@@ -4167,6 +4203,9 @@ life_arm(struct ikesa *ik)
 		if (ik->ik_dup.cs_out_wait &&
 		    ik->ik_dup.cs_born + IKEV2_OUT_WAIT < next)
 			next = ik->ik_dup.cs_born + IKEV2_OUT_WAIT;
+		if (ik->ik_old.cs_installed && ik->ik_old.cs_linger != 0 &&
+		    ik->ik_old.cs_linger < next)
+			next = ik->ik_old.cs_linger;
 	}
 	tv.tv_sec = next > now ? next - now : 1;
 	evtimer_add(ik->ik_life, &tv);
@@ -4200,6 +4239,9 @@ ikesa_life(int fd, short ev, void *arg)
 			ik->ik_rekey_at = 0;
 			ik->ik_todo |= TODO_REKEY_IKE;
 		}
+		if (ik->ik_old.cs_installed && ik->ik_old.cs_linger != 0 &&
+		    now >= ik->ik_old.cs_linger)
+			child_drop(ik, &ik->ik_old);
 		/* the peer's rekey never deleted the old SA: send anyway */
 		if (ik->ik_dup.cs_out_wait &&
 		    now >= ik->ik_dup.cs_born + IKEV2_OUT_WAIT)
