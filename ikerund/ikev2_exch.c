@@ -3436,7 +3436,12 @@ rekey_collision(struct ikesa *ik, struct childsa *nc)
 	}
 }
 
-/* Our rekey went wrong: a peer's rekey of the same SA, if any, wins. */
+/*
+ * Our rekey went wrong: a peer's rekey of the same SA, if any, wins.
+ * Without one, a CHILD SA the kernel has expired both ways is lost: the
+ * IKE SA goes with a Delete, so that it is set up again (an active side
+ * initiates) rather than left without traffic.
+ */
 static void
 rekey_child_failed(struct ikesa *ik)
 {
@@ -3444,6 +3449,11 @@ rekey_child_failed(struct ikesa *ik)
 	    ik->ik_dup.cs_replaces == ik->ik_child.cs_spi_in) {
 		child_out_now(ik, &ik->ik_dup);
 		child_promote(ik, &ik->ik_dup);
+	} else if ((ik->ik_child.cs_gone & (CS_GONE_IN | CS_GONE_OUT)) ==
+	    (CS_GONE_IN | CS_GONE_OUT)) {
+		child_remove(ik);
+		ikesa_kill(ik, 1, "its CHILD SA expired and could not be "
+		    "rekeyed: IKE SA deleted, to be set up again");
 	}
 }
 
@@ -3464,6 +3474,16 @@ rekey_child_answer(struct ikesa *ik, struct ike_msg *m)
 	if (!cs->cs_installed || cs->cs_spi_in != ik->ik_req_spi) {
 		log_info("sa %llu: CHILD SA rekey answered after the SA "
 		    "went", (unsigned long long)sa->sa_id);
+		/* the peer made one for us all the same: it goes */
+		if (msg_error_notify(m) == NULL && !ik->ik_dup.cs_installed) {
+			memset(&ik->ik_dup, 0, sizeof(ik->ik_dup));
+			ik->ik_dup.cs_installed = 1;
+			ik->ik_dup.cs_gone = CS_GONE_IN | CS_GONE_OUT;
+			ik->ik_dup.cs_proto = cs->cs_proto != 0 ? cs->cs_proto :
+			    IPPROTO_ESP;
+			ik->ik_dup.cs_spi_in = ik->ik_child_spi;
+			ik->ik_todo |= TODO_DELETE_DUP;
+		}
 		return;
 	}
 	if ((n = msg_error_notify(m)) != NULL) {
@@ -3826,12 +3846,13 @@ rekey_ike_respond(struct ikesa *ik, struct ike_msg *m)
 	uint16_t		 dh;
 
 	/*
-	 * one we replaced already, or our own rekey in flight: both sides
-	 * try again after a random while (RFC 7296 2.25)
+	 * one we replaced already, or a request of ours in flight (its
+	 * answer would come on this SA, its CHILD SAs moved away): the
+	 * peer tries again a little later (RFC 7296 2.25); both, when
+	 * both rekey the IKE SA at once
 	 */
-	if (ik->ik_rekeyed || (ik->ik_req == REQ_REKEY_IKE &&
-	    ik->ik_lastreq != NULL)) {
-		if (!ik->ik_rekeyed)
+	if (ik->ik_rekeyed || ik->ik_lastreq != NULL) {
+		if (!ik->ik_rekeyed && ik->ik_req == REQ_REKEY_IKE)
 			ex.ctr.ic_rekey_collisions++;
 		respond_notify(ik, IKEV2_EXCH_CREATE_CHILD_SA,
 		    m->m_hdr.h_msgid, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
@@ -4034,23 +4055,23 @@ child_expire(const struct kernel_event *ke)
 	cs->cs_gone |= in ? CS_GONE_IN : CS_GONE_OUT;
 	if (cs != &ik->ik_child)
 		child_drop(ik, cs);
+	else if (ik->ik_lastreq != NULL && ik->ik_req == REQ_REKEY_CHILD &&
+	    ik->ik_req_spi == cs->cs_spi_in)
+		;	/* our rekey is under way: its answer decides (2.8.1) */
 	else if (ik->ik_dup.cs_installed &&
 	    ik->ik_dup.cs_replaces == cs->cs_spi_in) {
 		/* the peer rekeyed it, its Delete is late: the new one sends */
 		child_out_now(ik, &ik->ik_dup);
 		child_promote(ik, &ik->ik_dup);
 		child_drop(ik, &ik->ik_old);
-	} else if (ik->ik_lastreq != NULL && ik->ik_req == REQ_REKEY_CHILD &&
-	    ik->ik_req_spi == cs->cs_spi_in)
-		;	/* its rekey is under way: the new SA replaces it */
-	else {
+	} else {
 		/*
-		 * lost without a rekey: the IKE SA goes too, so that it is
-		 * set up again (by an active side) rather than left bare
+		 * it expired before its rekey began (a late timer, a
+		 * request in the way): the rekey still goes, from the
+		 * expired SA; the peer may have its side yet
 		 */
-		child_remove(ik);
-		ikesa_kill(ik, 1, "its CHILD SA 0x%08x expired without a "
-		    "rekey: IKE SA deleted", ke->ke_spi);
+		ik->ik_todo |= TODO_REKEY_CHILD;
+		req_next(ik);
 	}
 	counters_changed();
 }
