@@ -351,6 +351,17 @@ ns__nat_rules() {
 	fi
 }
 
+# ns__nat_swap ADDR: the same rules with another source address, each
+# replaced in place (-R), so that no packet leaves un-NATed meanwhile
+ns__nat_swap() {
+	local to=$1
+	ns_exec "$NS_NAT_NS" "$IPTABLES" -t nat -R POSTROUTING 1 \
+	    -o veth0 -p udp -j SNAT \
+	    --to-source "$to${NS_NAT_PORTS:+:$NS_NAT_PORTS}" &&
+	ns_exec "$NS_NAT_NS" "$IPTABLES" -t nat -R POSTROUTING 2 \
+	    -o veth0 -j SNAT --to-source "$to"
+}
+
 ns_nat_flush() {
 	ns_exec "$NS_NAT_NS" conntrack -F >/dev/null 2>&1
 }
@@ -361,7 +372,7 @@ ns_nat_remap() {	# ns_nat_remap [ADDR]
 		to=$NAT_OUT_ADDR2
 		[ "$RIGHT_PUB" = "$NAT_OUT_ADDR2" ] && to=$NAT_OUT_ADDR
 	fi
-	ns__nat_rules SNAT "$to" || return 1
+	ns__nat_swap "$to" || ns__nat_rules SNAT "$to" || return 1
 	RIGHT_PUB=$to
 	ns_nat_flush
 }
