@@ -3257,6 +3257,32 @@ req_delete_ike(struct ikesa *ik)
 	return (req_end(ik, REQ_DELETE_IKE, &pb, b, inner) == 0);
 }
 
+/*
+ * What a rekey request of ours needs: our nonce, and a key exchange in
+ * group (0: none) whose public value goes to pub.
+ */
+static int
+rekey_prepare(struct ikesa *ik, const char *what, uint16_t group,
+    uint8_t *pub, size_t *publen)
+{
+	nonces_alloc(ik);
+	ik->ik_nilen = CRYPTO_NONCE_LEN;
+	if (crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
+		fatalx("random: %s", crypto_errstr());
+	if (ik->ik_dh != NULL) {
+		dh_free(ik->ik_dh);
+		ik->ik_dh = NULL;
+	}
+	if (group != 0 && ((ik->ik_dh = dh_new(group)) == NULL ||
+	    dh_public(ik->ik_dh, pub, publen) == -1)) {
+		log_warnx("sa %llu: %s rekey: DH group %u: %s",
+		    (unsigned long long)ik->ik_sa->sa_id, what, group,
+		    crypto_errstr());
+		return (-1);
+	}
+	return (0);
+}
+
 /* CREATE_CHILD_SA rekeying the current CHILD SA (RFC 7296 1.3.3). */
 static int
 req_rekey_child(struct ikesa *ik)
@@ -3282,22 +3308,10 @@ req_rekey_child(struct ikesa *ik)
 	}
 	proto = cs->cs_proto == IPPROTO_AH ? PROTO_AH : PROTO_ESP;
 	group = child_group(pol);
-	nonces_alloc(ik);
-	ik->ik_nilen = CRYPTO_NONCE_LEN;
-	if (crypto_random_child_spi(&ik->ik_child_spi) == -1 ||
-	    crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
+	if (crypto_random_child_spi(&ik->ik_child_spi) == -1)
 		fatalx("random: %s", crypto_errstr());
-	if (ik->ik_dh != NULL) {
-		dh_free(ik->ik_dh);
-		ik->ik_dh = NULL;
-	}
-	if (group != 0 && ((ik->ik_dh = dh_new(group)) == NULL ||
-	    dh_public(ik->ik_dh, pub, &publen) == -1)) {
-		log_warnx("sa %llu: CHILD SA rekey: DH group %u: %s",
-		    (unsigned long long)ik->ik_sa->sa_id, group,
-		    crypto_errstr());
+	if (rekey_prepare(ik, "CHILD SA", group, pub, &publen) == -1)
 		return (0);
-	}
 	props = xcalloc(PLD_PROPS_MAX, sizeof(*props));
 	n = props_ours(pol->pol_childprops, pol->pol_nchildprops, proto,
 	    ik->ik_child_spi, props, PLD_PROPS_MAX, group);
@@ -3336,20 +3350,10 @@ req_rekey_ike(struct ikesa *ik)
 	ssize_t			 inner;
 	uint16_t		 group = ik->ik_suite.is_dh;
 
-	nonces_alloc(ik);
-	ik->ik_nilen = CRYPTO_NONCE_LEN;
-	if (crypto_random_ike_spi(ik->ik_rk_spi) == -1 ||
-	    crypto_random_nonce(ik->ik_ni, ik->ik_nilen) == -1)
+	if (crypto_random_ike_spi(ik->ik_rk_spi) == -1)
 		fatalx("random: %s", crypto_errstr());
-	if (ik->ik_dh != NULL)
-		dh_free(ik->ik_dh);
-	if ((ik->ik_dh = dh_new(group)) == NULL ||
-	    dh_public(ik->ik_dh, pub, &publen) == -1) {
-		log_warnx("sa %llu: IKE SA rekey: DH group %u: %s",
-		    (unsigned long long)ik->ik_sa->sa_id, group,
-		    crypto_errstr());
+	if (rekey_prepare(ik, "IKE SA", group, pub, &publen) == -1)
 		return (0);
-	}
 	props = xcalloc(PLD_PROPS_MAX, sizeof(*props));
 	n = props_ours(pol->pol_ikeprops, pol->pol_nikeprops, PROTO_IKE,
 	    be64(ik->ik_rk_spi), props, PLD_PROPS_MAX, group);
