@@ -24,10 +24,13 @@ struct loc {
 struct srcfile {
 	char			*sf_name;	/* as shown in messages */
 	char			*sf_path;	/* as opened */
-	char			*sf_text;	/* whole content, NUL-ended */
+	char			*sf_text;	/* whole content, NUL-ended; for a
+						   file read only for diagnostics
+						   (srcfile_text()) */
 	size_t			 sf_len;
 	struct loc		 sf_from;	/* include statement, or none */
 	unsigned int		 sf_mode;	/* st_mode, for secret checks */
+	int			 sf_noreread;	/* srcfile_text() tried already */
 	TAILQ_ENTRY(srcfile)	 sf_entry;
 };
 TAILQ_HEAD(srcfiles, srcfile);
@@ -151,6 +154,9 @@ struct ast	*ast_parse_buffer(const char *, const char *, size_t,
 
 const char	*parse_keyword_near(const char *, int);
 int		 parse_keyword(const char *);
+
+/* lex.l */
+const char	*srcfile_text(const struct srcfile *, size_t *);
 
 /* diag.c */
 void	 diag_init(struct diag *, FILE *);

@@ -28,14 +28,16 @@ static void
 diag_source_line(FILE *out, const struct loc *l)
 {
 	const struct srcfile	*sf = l->l_file;
-	const char		*p, *e, *end;
+	const char		*text, *p, *e, *end;
+	size_t			 len;
 	int			 line, i, col;
 
-	if (sf == NULL || sf->sf_text == NULL || l->l_line <= 0)
+	if (sf == NULL || l->l_line <= 0 ||
+	    (text = srcfile_text(sf, &len)) == NULL)
 		return;
 	/* by length: the text may hold NUL bytes */
-	p = sf->sf_text;
-	end = sf->sf_text + sf->sf_len;
+	p = text;
+	end = text + len;
 	for (line = 1; line < l->l_line; line++) {
 		if ((p = memchr(p, '\n', end - p)) == NULL)
 			return;

@@ -11,10 +11,17 @@
 #define LEX_TOKEN_MAX	8095	/* longest word or string, as OpenIKED */
 #define LEX_INCLUDE_MAX	16	/* include depth */
 
-/* One input on the stack: a file, or the value of a macro being used. */
+/*
+ * One input on the stack: a file, or the value of a macro being used.
+ * A file is read as the scanner goes (lex_input()), from its descriptor
+ * or, for standard input and buffers, from the text kept in memory.
+ */
 struct lexfile {
 	struct srcfile	*lf_file;	/* NULL for a macro expansion */
 	void		*lf_buf;	/* YY_BUFFER_STATE */
+	int		 lf_fd;		/* -1: read from lf_file->sf_text */
+	size_t		 lf_off;	/* bytes given to the scanner so far */
+	int		 lf_done;	/* the final newline was given */
 	int		 lf_line;
 	int		 lf_col;
 	struct loc	 lf_use;	/* expansion: where "$name" was */
@@ -51,6 +58,7 @@ struct lexer {
 };
 
 /* lex.l */
+size_t	 lex_input(struct lexer *, char *, size_t);
 int	 lex_init(struct lexer *);
 void	 lex_destroy(struct lexer *);
 int	 lex_push_file(struct lexer *, const char *, const struct loc *);
