@@ -43,14 +43,16 @@ struct lexer {
 	struct lexfile	 lx_stack[LEX_INCLUDE_MAX + 2];
 	int		 lx_depth;	/* index of the current input */
 	struct loc	 lx_tokloc;	/* the last token */
-	struct lextok	 lx_last;	/* for syntax error messages */
-	struct lextok	 lx_prev;	/* the one before it */
+	struct lextok	 lx_toks[2];	/* the last two tokens, for syntax */
+	int		 lx_tokcur;	/* error messages: the last is this */
 	int		 lx_ntok;	/* tokens so far on this line */
 	char		*lx_str;	/* quoted string being read */
 	size_t		 lx_strlen;
 	int		 lx_strquote;
 	int		 lx_strbad;
 	struct loc	 lx_strloc;
+	char		*lx_scratch;	/* a word without its backslashes */
+	size_t		 lx_scratchsz;
 	void		*lx_scanner;
 	struct ast_stmt	*lx_stmt;	/* statement being built */
 	void		(*lx_stmt_cb)(const struct ast_stmt *, void *);

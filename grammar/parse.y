@@ -52,22 +52,31 @@ int	ikecf_lex(YYSTYPE *, void *);
 static int
 yylex(YYSTYPE *v, struct lexer *lx)
 {
-	struct lextok	*lt = &lx->lx_last;
+	struct lextok	*lt;
+	const char	*text = NULL;
+	size_t		 n;
 	int		 t;
 
 	t = ikecf_lex(v, lx->lx_scanner);
-	lx->lx_prev = *lt;
+	/* this token and the one before it, for syntax error messages */
+	lx->lx_tokcur ^= 1;
+	lt = &lx->lx_toks[lx->lx_tokcur];
 	lt->lt_tok = t;
 	lt->lt_quoted = 0;
-	lt->lt_text[0] = '\0';
 	if (t > 0 && t != '\n' && v->val.v_str != NULL) {
-		strlcpy(lt->lt_text, v->val.v_str, sizeof(lt->lt_text));
+		text = v->val.v_str;
 		lt->lt_quoted = v->val.v_quoted;
+	} else if (t >= 256)
+		text = lex_token_name(t);
+	if (text != NULL) {
+		n = strnlen(text, sizeof(lt->lt_text) - 1);
+		memcpy(lt->lt_text, text, n);
+		lt->lt_text[n] = '\0';
 	} else if (t > 0 && t < 256 && t != '\n') {
 		lt->lt_text[0] = t;
 		lt->lt_text[1] = '\0';
-	} else if (t >= 256 && lex_token_name(t) != NULL)
-		strlcpy(lt->lt_text, lex_token_name(t), sizeof(lt->lt_text));
+	} else
+		lt->lt_text[0] = '\0';
 	return (t);
 }
 %}
@@ -568,15 +577,22 @@ parse_keyword_near(const char *s, int header)
 	return (found);
 }
 
+/* The keyword of a token, or NULL: a table by token, built on first use. */
 const char *
 lex_token_name(int t)
 {
-	size_t	 i;
+	static const char	*names[YYMAXTOKEN + 1];
+	static int		 ready;
+	size_t			 i;
 
-	for (i = 0; i < nitems(keywords); i++)
-		if (keywords[i].k_token == t)
-			return (keywords[i].k_name);
-	return (NULL);
+	if (!ready) {
+		for (i = 0; i < nitems(keywords); i++)
+			names[keywords[i].k_token] = keywords[i].k_name;
+		ready = 1;
+	}
+	if (t < 0 || t > YYMAXTOKEN)
+		return (NULL);
+	return (names[t]);
 }
 
 /* Tokens after which a keyword may have been meant as a value. */
@@ -595,7 +611,8 @@ takes_value(int t)
 static void
 yyerror(struct lexer *lx, const char *msg)
 {
-	const struct lextok	*lt = &lx->lx_last, *pt = &lx->lx_prev;
+	const struct lextok	*lt = &lx->lx_toks[lx->lx_tokcur];
+	const struct lextok	*pt = &lx->lx_toks[lx->lx_tokcur ^ 1];
 	const char		*near = NULL, *pnear = NULL;
 	char			 hint[160];
 

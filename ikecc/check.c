@@ -87,6 +87,11 @@ static const struct {
 	{ PT_TAP,	O_FILTERS,	"tap" },
 };
 
+struct name_slot {
+	uint64_t		 ns_hash;
+	size_t			 ns_idx;	/* policy index + 1, 0: free */
+};
+
 struct checker {
 	struct diag		*c_diag;
 	struct policy_set	*c_ps;
@@ -97,7 +102,7 @@ struct checker {
 	struct loc		 c_default;	/* first default policy */
 	int			 c_has_default;
 	int			 c_order_noted;
-	size_t			*c_names;	/* hash of policy names: index+1 */
+	struct name_slot	*c_names;	/* hash of policy names */
 	size_t			 c_namecap;	/* a power of two */
 	size_t			*c_quick;	/* quick policies, in order */
 	size_t			 c_nquick;
@@ -1666,47 +1671,58 @@ name_hash(const char *s)
 	return (h);
 }
 
-/* Index of the policy named name, or -1. */
+/*
+ * The table of policy names: open addressing, each slot the policy's
+ * index + 1 and its name's hash, so that growing the table and most
+ * failed probes need not read the policies themselves.
+ */
 static ssize_t
 names_find(const struct checker *c, const char *name)
 {
-	size_t	 i, m;
+	uint64_t	 h;
+	size_t		 i, m;
 
 	if (c->c_namecap == 0)
 		return (-1);
+	h = name_hash(name);
 	m = c->c_namecap - 1;
-	for (i = name_hash(name) & m; c->c_names[i] != 0; i = (i + 1) & m)
-		if (strcmp(c->c_ps->ps_policies[c->c_names[i] - 1].pol_name,
-		    name) == 0)
-			return (c->c_names[i] - 1);
+	for (i = h & m; c->c_names[i].ns_idx != 0; i = (i + 1) & m)
+		if (c->c_names[i].ns_hash == h && strcmp(c->c_ps->ps_policies[
+		    c->c_names[i].ns_idx - 1].pol_name, name) == 0)
+			return (c->c_names[i].ns_idx - 1);
 	return (-1);
 }
 
 static void
-names_insert(size_t *tab, size_t cap, const struct policy *pols, size_t idx)
+names_insert(struct name_slot *tab, size_t cap, uint64_t h, size_t idx)
 {
 	size_t	 i;
 
-	for (i = name_hash(pols[idx].pol_name) & (cap - 1); tab[i] != 0;
-	    i = (i + 1) & (cap - 1))
+	for (i = h & (cap - 1); tab[i].ns_idx != 0; i = (i + 1) & (cap - 1))
 		;
-	tab[i] = idx + 1;
+	tab[i].ns_idx = idx + 1;
+	tab[i].ns_hash = h;
 }
 
 static void
 names_add(struct checker *c, size_t idx)
 {
-	size_t	 i, cap;
+	struct name_slot	*tab;
+	size_t			 i, cap;
 
 	if ((idx + 1) * 2 > c->c_namecap) {
 		cap = c->c_namecap == 0 ? 64 : c->c_namecap * 2;
+		tab = xcalloc(cap, sizeof(*tab));
+		for (i = 0; i < c->c_namecap; i++)
+			if (c->c_names[i].ns_idx != 0)
+				names_insert(tab, cap, c->c_names[i].ns_hash,
+				    c->c_names[i].ns_idx - 1);
 		free(c->c_names);
-		c->c_names = xcalloc(cap, sizeof(*c->c_names));
+		c->c_names = tab;
 		c->c_namecap = cap;
-		for (i = 0; i < idx; i++)
-			names_insert(c->c_names, cap, c->c_ps->ps_policies, i);
 	}
-	names_insert(c->c_names, c->c_namecap, c->c_ps->ps_policies, idx);
+	names_insert(c->c_names, c->c_namecap,
+	    name_hash(c->c_ps->ps_policies[idx].pol_name), idx);
 }
 
 /*

@@ -22,6 +22,17 @@ addr_parse(const char *s, uint8_t *addr, uint8_t *af)
 	struct addrinfo	 hints, *res;
 	int		 r;
 
+	/* the usual forms, as getaddrinfo() reads them, without its cost */
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*af = POL_AF_INET;
+		return (0);
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*af = POL_AF_INET6;
+		return (0);
+	}
+	/* the rest: "10.1", "0x7f.1", scoped addresses */
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_flags = AI_NUMERICHOST;
 	hints.ai_family = AF_UNSPEC;
