@@ -75,11 +75,25 @@ struct pol_list {
 	uint64_t		 pl_hash;
 };
 
+/* A proposal list as written, and its expansion (a list of the pool). */
+struct pol_memo {
+	struct pol_prop		*pm_in;		/* a copy, NULL when empty */
+	size_t			 pm_nin;
+	int			 pm_protoid;
+	uint64_t		 pm_hash;
+	struct pol_prop		*pm_out;
+	size_t			 pm_nout;
+};
+
 struct pol_pool {
 	struct pol_list		*pp_lists;
 	size_t			 pp_n;
 	size_t			*pp_tab;	/* index + 1, open addressing */
 	size_t			 pp_cap;	/* a power of two */
+	struct pol_memo		*pp_memo;	/* expansions done already */
+	size_t			 pp_nmemo;
+	size_t			*pp_memotab;	/* index + 1, open addressing */
+	size_t			 pp_memocap;	/* a power of two */
 };
 
 static void
@@ -93,6 +107,10 @@ pool_free(struct pol_pool *pp)
 		free(pp->pp_lists[i].pl_props);
 	free(pp->pp_lists);
 	free(pp->pp_tab);
+	for (i = 0; i < pp->pp_nmemo; i++)
+		free(pp->pp_memo[i].pm_in);
+	free(pp->pp_memo);
+	free(pp->pp_memotab);
 	free(pp);
 }
 
@@ -458,6 +476,105 @@ policy_defaults(struct policy *pol)
 		return (-1);
 	return (props_fill(&pol->pol_childprops, &pol->pol_nchildprops,
 	    child));
+}
+
+static void
+memo_insert(struct pol_pool *pp, size_t idx)
+{
+	size_t	 i, m = pp->pp_memocap - 1;
+
+	for (i = pp->pp_memo[idx].pm_hash & m; pp->pp_memotab[i] != 0;
+	    i = (i + 1) & m)
+		;
+	pp->pp_memotab[i] = idx + 1;
+}
+
+/*
+ * props_fill() through the pool: a list as written that was expanded
+ * before gets the same shared expansion without working it out again
+ * (a large config repeats a few proposal styles many times).
+ */
+static int
+props_fill_shared(struct pol_pool *pp, struct pol_prop **props,
+    size_t *nprops, int protoid)
+{
+	struct pol_memo	*pm;
+	struct pol_prop	*copy = NULL;
+	uint64_t	 h;
+	size_t		 i, m, nin = *nprops;
+
+	h = props_hash(*props, *nprops) ^ (uint64_t)protoid << 56;
+	if (pp->pp_memocap > 0) {
+		m = pp->pp_memocap - 1;
+		for (i = h & m; pp->pp_memotab[i] != 0; i = (i + 1) & m) {
+			pm = &pp->pp_memo[pp->pp_memotab[i] - 1];
+			if (pm->pm_hash == h && pm->pm_protoid == protoid &&
+			    pm->pm_nin == nin &&
+			    policy_props_eq(pm->pm_in, *props, nin)) {
+				free(*props);
+				*props = pm->pm_out;
+				*nprops = pm->pm_nout;
+				return (0);
+			}
+		}
+	}
+	if (nin > 0) {
+		if ((copy = calloc(nin, sizeof(*copy))) == NULL)
+			return (-1);
+		memcpy(copy, *props, nin * sizeof(*copy));
+	}
+	if (props_fill(props, nprops, protoid) == -1) {
+		free(copy);
+		return (-1);
+	}
+	*props = pool_get(pp, *props, *nprops);
+	if ((pp->pp_nmemo + 1) * 2 > pp->pp_memocap) {
+		pp->pp_memocap = pp->pp_memocap == 0 ? 16 :
+		    pp->pp_memocap * 2;
+		free(pp->pp_memotab);
+		pp->pp_memotab = xcalloc(pp->pp_memocap,
+		    sizeof(*pp->pp_memotab));
+		for (i = 0; i < pp->pp_nmemo; i++)
+			memo_insert(pp, i);
+	}
+	pp->pp_memo = xreallocarray(pp->pp_memo, pp->pp_nmemo + 1,
+	    sizeof(*pp->pp_memo));
+	pm = &pp->pp_memo[pp->pp_nmemo];
+	pm->pm_in = copy;
+	pm->pm_nin = nin;
+	pm->pm_protoid = protoid;
+	pm->pm_hash = h;
+	pm->pm_out = *props;
+	pm->pm_nout = *nprops;
+	memo_insert(pp, pp->pp_nmemo++);
+	return (0);
+}
+
+/*
+ * policy_defaults() for a policy about to join ps: its lists end up
+ * expanded and shared in the set's pool, as policy_share_props() would
+ * leave them.
+ */
+int
+policy_defaults_shared(struct policy_set *ps, struct policy *pol)
+{
+	int	 child = (pol->pol_flags & POL_F_AH) ? PROTO_AH : PROTO_ESP;
+
+	if (ps->ps_pool == NULL)
+		ps->ps_pool = xcalloc(1, sizeof(*ps->ps_pool));
+	if (!(pol->pol_shared & POL_SHARED_IKE)) {
+		if (props_fill_shared(ps->ps_pool, &pol->pol_ikeprops,
+		    &pol->pol_nikeprops, PROTO_IKE) == -1)
+			return (-1);
+		pol->pol_shared |= POL_SHARED_IKE;
+	}
+	if (!(pol->pol_shared & POL_SHARED_CHILD)) {
+		if (props_fill_shared(ps->ps_pool, &pol->pol_childprops,
+		    &pol->pol_nchildprops, child) == -1)
+			return (-1);
+		pol->pol_shared |= POL_SHARED_CHILD;
+	}
+	return (0);
 }
 
 /* The values of a policy before the config says anything. */

@@ -238,6 +238,7 @@ void	 policy_clear(struct policy *);
 void	 policy_host_clear(struct pol_host *);
 void	 policy_globals_init(struct pol_globals *);
 int	 policy_defaults(struct policy *);
+int	 policy_defaults_shared(struct policy_set *, struct policy *);
 void	 policy_init(struct policy *);
 void	 policy_share_props(struct policy_set *, struct policy *);
 int	 policy_props_eq(const struct pol_prop *, const struct pol_prop *,

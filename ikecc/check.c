@@ -1493,7 +1493,7 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 	free(pairs);
 	if (err)
 		return (-1);
-	if (policy_defaults(pol) == -1) {
+	if (policy_defaults_shared(c->c_ps, pol) == -1) {
 		diag_error(c->c_diag, &st->s_loc, "out of memory");
 		return (-1);
 	}
