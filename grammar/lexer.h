@@ -10,6 +10,7 @@
 
 #define LEX_TOKEN_MAX	8095	/* longest word or string, as OpenIKED */
 #define LEX_INCLUDE_MAX	16	/* include depth */
+#define LEX_SPARE_MAX	256	/* freed syntax tree parts kept for reuse */
 
 /*
  * One input on the stack: a file, or the value of a macro being used.
@@ -55,6 +56,8 @@ struct lexer {
 	size_t		 lx_scratchsz;
 	void		*lx_scanner;
 	struct ast_stmt	*lx_stmt;	/* statement being built */
+	struct ast_parts lx_spare;	/* freed parts, for part_new() */
+	int		 lx_nspare;
 	void		(*lx_stmt_cb)(const struct ast_stmt *, void *);
 	void		*lx_stmt_arg;
 };

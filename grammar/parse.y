@@ -17,14 +17,16 @@
 #include "lexer.h"
 #include "util.h"
 
-static struct ast_part	*part_new(int, const struct loc *);
-static struct ast_part	*valpart_new(int, struct ast_val *, struct ast_val *);
-static struct ast_part	*hostpart_new(int, struct ast_val *, void *);
-static void		 part_free(struct ast_part *);
+static struct ast_part	*part_new(struct lexer *, int, const struct loc *);
+static struct ast_part	*valpart_new(struct lexer *, int, struct ast_val *,
+			    struct ast_val *);
+static struct ast_part	*hostpart_new(struct lexer *, int, struct ast_val *,
+			    void *);
+static void		 part_free(struct lexer *, struct ast_part *);
 static void		 part_add(struct lexer *, struct ast_part *);
 static void		 stmt_begin(struct lexer *, int, const struct loc *);
 static void		 stmt_end(struct lexer *);
-static void		 stmt_free(struct ast_stmt *);
+static void		 stmt_free(struct lexer *, struct ast_stmt *);
 static void		 val_free(struct ast_val *);
 static void		 macro_set(struct lexer *, struct ast_val *,
 			    struct ast_val *);
@@ -99,7 +101,7 @@ yylex(YYSTYPE *v, struct lexer *lx)
 %type <list> protolist
 
 %destructor { val_free(&$$); } <val>
-%destructor { if ($$ != NULL) part_free($$); } <part>
+%destructor { if ($$ != NULL) part_free(lx, $$); } <part>
 %destructor { int i; for (i = 0; i < PART_NVALS; i++) val_free(&$$.v[i]); } <host>
 %destructor { size_t i; for (i = 0; i < $$.n; i++) val_free(&$$.l[i]); free($$.l); } <list>
 
@@ -115,7 +117,7 @@ grammar		: /* empty */
 		| grammar error '\n'		{
 			val_free(&$3);
 			if (lx->lx_stmt != NULL) {
-				stmt_free(lx->lx_stmt);
+				stmt_free(lx, lx->lx_stmt);
 				lx->lx_stmt = NULL;
 			}
 			if (diag_stop(lx->lx_diag))
@@ -163,7 +165,7 @@ set		: SET setflag {
 			struct ast_part	*p;
 
 			stmt_begin(lx, ST_SET, &$1.v_loc);
-			p = part_new(PT_SET_FLAG, &$2.v_loc);
+			p = part_new(lx, PT_SET_FLAG, &$2.v_loc);
 			p->p_v[0] = $2;
 			p->p_v[0].v_str = xstrdup(lex_token_name($2.v_num));
 			part_add(lx, p);
@@ -174,7 +176,7 @@ set		: SET setflag {
 			struct ast_part	*p;
 
 			stmt_begin(lx, ST_SET, &$1.v_loc);
-			p = part_new(PT_SET_DPD, &$2.v_loc);
+			p = part_new(lx, PT_SET_DPD, &$2.v_loc);
 			p->p_v[0] = $3;
 			part_add(lx, p);
 			stmt_end(lx);
@@ -195,15 +197,15 @@ set		: SET setflag {
 		;
 
 ocspopts	: /* empty */ {
-			$$ = part_new(PT_SET_OCSP, NULL);
+			$$ = part_new(lx, PT_SET_OCSP, NULL);
 		}
 		| TOLERATE time {
-			$$ = part_new(PT_SET_OCSP, NULL);
+			$$ = part_new(lx, PT_SET_OCSP, NULL);
 			$$->p_v[1] = $2;
 			val_free(&$1);
 		}
 		| TOLERATE time MAXAGE time {
-			$$ = part_new(PT_SET_OCSP, NULL);
+			$$ = part_new(lx, PT_SET_OCSP, NULL);
 			$$->p_v[1] = $2;
 			$$->p_v[2] = $4;
 			val_free(&$1);
@@ -218,7 +220,7 @@ user		: USER STRING STRING {
 			struct ast_part	*p;
 
 			stmt_begin(lx, ST_USER, &$1.v_loc);
-			p = part_new(PT_NAME, &$2.v_loc);
+			p = part_new(lx, PT_NAME, &$2.v_loc);
 			p->p_v[0] = $2;
 			p->p_v[1] = $3;
 			part_add(lx, p);
@@ -253,31 +255,31 @@ word		: STRING | NUMBER
 
 part		: STRING {
 			/* the rule's name if first, else an auth method */
-			$$ = part_new(PT_AUTHMETHOD, &$1.v_loc);
+			$$ = part_new(lx, PT_AUTHMETHOD, &$1.v_loc);
 			$$->p_v[0] = $1;
 		}
-		| QUICK		{ $$ = part_new(PT_QUICK, &$1.v_loc); val_free(&$1); }
-		| SKIP		{ $$ = part_new(PT_SKIP, &$1.v_loc); val_free(&$1); }
-		| DEFAULT	{ $$ = part_new(PT_DEFAULT, &$1.v_loc); val_free(&$1); }
-		| ACTIVE	{ $$ = part_new(PT_ACTIVE, &$1.v_loc); val_free(&$1); }
-		| PASSIVE	{ $$ = part_new(PT_PASSIVE, &$1.v_loc); val_free(&$1); }
-		| IPCOMP	{ $$ = part_new(PT_IPCOMP, &$1.v_loc); val_free(&$1); }
-		| TUNNEL	{ $$ = part_new(PT_TUNNEL, &$1.v_loc); val_free(&$1); }
-		| TRANSPORT	{ $$ = part_new(PT_TRANSPORT, &$1.v_loc); val_free(&$1); }
-		| NATT		{ $$ = part_new(PT_NATT, &$1.v_loc); val_free(&$1); }
-		| ESP		{ $$ = part_new(PT_ESP, &$1.v_loc); val_free(&$1); }
-		| AH		{ $$ = part_new(PT_AH, &$1.v_loc); val_free(&$1); }
-		| INET		{ $$ = part_new(PT_INET, &$1.v_loc); val_free(&$1); }
-		| INET6		{ $$ = part_new(PT_INET6, &$1.v_loc); val_free(&$1); }
+		| QUICK		{ $$ = part_new(lx, PT_QUICK, &$1.v_loc); val_free(&$1); }
+		| SKIP		{ $$ = part_new(lx, PT_SKIP, &$1.v_loc); val_free(&$1); }
+		| DEFAULT	{ $$ = part_new(lx, PT_DEFAULT, &$1.v_loc); val_free(&$1); }
+		| ACTIVE	{ $$ = part_new(lx, PT_ACTIVE, &$1.v_loc); val_free(&$1); }
+		| PASSIVE	{ $$ = part_new(lx, PT_PASSIVE, &$1.v_loc); val_free(&$1); }
+		| IPCOMP	{ $$ = part_new(lx, PT_IPCOMP, &$1.v_loc); val_free(&$1); }
+		| TUNNEL	{ $$ = part_new(lx, PT_TUNNEL, &$1.v_loc); val_free(&$1); }
+		| TRANSPORT	{ $$ = part_new(lx, PT_TRANSPORT, &$1.v_loc); val_free(&$1); }
+		| NATT		{ $$ = part_new(lx, PT_NATT, &$1.v_loc); val_free(&$1); }
+		| ESP		{ $$ = part_new(lx, PT_ESP, &$1.v_loc); val_free(&$1); }
+		| AH		{ $$ = part_new(lx, PT_AH, &$1.v_loc); val_free(&$1); }
+		| INET		{ $$ = part_new(lx, PT_INET, &$1.v_loc); val_free(&$1); }
+		| INET6		{ $$ = part_new(lx, PT_INET6, &$1.v_loc); val_free(&$1); }
 		| PROTO word {
-			$$ = part_new(PT_PROTO, &$1.v_loc);
+			$$ = part_new(lx, PT_PROTO, &$1.v_loc);
 			$$->p_list = xcalloc(1, sizeof(struct ast_val));
 			$$->p_list[0] = $2;
 			$$->p_nlist = 1;
 			val_free(&$1);
 		}
 		| PROTO '{' protolist '}' {
-			$$ = part_new(PT_PROTO, &$1.v_loc);
+			$$ = part_new(lx, PT_PROTO, &$1.v_loc);
 			$$->p_list = $3.l;
 			$$->p_nlist = $3.n;
 			val_free(&$1);
@@ -285,54 +287,54 @@ part		: STRING {
 			val_free(&$4);
 		}
 		| RDOMAIN NUMBER {
-			$$ = part_new(PT_RDOMAIN, &$1.v_loc);
+			$$ = part_new(lx, PT_RDOMAIN, &$1.v_loc);
 			$$->p_v[0] = $2;
 			val_free(&$1);
 		}
 		| FROM hostspec portopt {
-			$$ = part_new(PT_FROM, &$1.v_loc);
+			$$ = part_new(lx, PT_FROM, &$1.v_loc);
 			memcpy($$->p_v, $2.v, sizeof($2.v));
 			$$->p_v[HOST_V_PORT] = $3.v[HOST_V_PORT];
 			val_free(&$1);
 		}
 		| TO hostspec portopt {
-			$$ = part_new(PT_TO, &$1.v_loc);
+			$$ = part_new(lx, PT_TO, &$1.v_loc);
 			memcpy($$->p_v, $2.v, sizeof($2.v));
 			$$->p_v[HOST_V_PORT] = $3.v[HOST_V_PORT];
 			val_free(&$1);
 		}
-		| LOCAL anyhost		{ $$ = hostpart_new(PT_LOCAL, &$1, &$2); }
-		| PEER anyhost		{ $$ = hostpart_new(PT_PEER, &$1, &$2); }
-		| IKESA		{ $$ = part_new(PT_IKESA, &$1.v_loc); val_free(&$1); }
-		| CHILDSA	{ $$ = part_new(PT_CHILDSA, &$1.v_loc); val_free(&$1); }
-		| ENC word		{ $$ = valpart_new(PT_ENC, &$1, &$2); }
-		| PRF word		{ $$ = valpart_new(PT_PRF, &$1, &$2); }
-		| AUTH word		{ $$ = valpart_new(PT_AUTH, &$1, &$2); }
-		| GROUP word		{ $$ = valpart_new(PT_GROUP, &$1, &$2); }
-		| ESN		{ $$ = part_new(PT_ESN, &$1.v_loc); val_free(&$1); }
-		| NOESN		{ $$ = part_new(PT_NOESN, &$1.v_loc); val_free(&$1); }
-		| SRCID STRING		{ $$ = valpart_new(PT_SRCID, &$1, &$2); }
-		| DSTID STRING		{ $$ = valpart_new(PT_DSTID, &$1, &$2); }
-		| IKELIFETIME time	{ $$ = valpart_new(PT_IKELIFETIME, &$1, &$2); }
-		| LIFETIME time		{ $$ = valpart_new(PT_LIFETIME, &$1, &$2); }
-		| BYTES time		{ $$ = valpart_new(PT_BYTES, &$1, &$2); }
-		| PSK STRING		{ $$ = valpart_new(PT_PSK, &$1, &$2); }
+		| LOCAL anyhost		{ $$ = hostpart_new(lx, PT_LOCAL, &$1, &$2); }
+		| PEER anyhost		{ $$ = hostpart_new(lx, PT_PEER, &$1, &$2); }
+		| IKESA		{ $$ = part_new(lx, PT_IKESA, &$1.v_loc); val_free(&$1); }
+		| CHILDSA	{ $$ = part_new(lx, PT_CHILDSA, &$1.v_loc); val_free(&$1); }
+		| ENC word		{ $$ = valpart_new(lx, PT_ENC, &$1, &$2); }
+		| PRF word		{ $$ = valpart_new(lx, PT_PRF, &$1, &$2); }
+		| AUTH word		{ $$ = valpart_new(lx, PT_AUTH, &$1, &$2); }
+		| GROUP word		{ $$ = valpart_new(lx, PT_GROUP, &$1, &$2); }
+		| ESN		{ $$ = part_new(lx, PT_ESN, &$1.v_loc); val_free(&$1); }
+		| NOESN		{ $$ = part_new(lx, PT_NOESN, &$1.v_loc); val_free(&$1); }
+		| SRCID STRING		{ $$ = valpart_new(lx, PT_SRCID, &$1, &$2); }
+		| DSTID STRING		{ $$ = valpart_new(lx, PT_DSTID, &$1, &$2); }
+		| IKELIFETIME time	{ $$ = valpart_new(lx, PT_IKELIFETIME, &$1, &$2); }
+		| LIFETIME time		{ $$ = valpart_new(lx, PT_LIFETIME, &$1, &$2); }
+		| BYTES time		{ $$ = valpart_new(lx, PT_BYTES, &$1, &$2); }
+		| PSK STRING		{ $$ = valpart_new(lx, PT_PSK, &$1, &$2); }
 		| PSK FILENAME STRING {
-			$$ = valpart_new(PT_PSKFILE, &$1, &$3);
+			$$ = valpart_new(lx, PT_PSKFILE, &$1, &$3);
 			val_free(&$2);
 		}
-		| EAP STRING		{ $$ = valpart_new(PT_EAP, &$1, &$2); }
+		| EAP STRING		{ $$ = valpart_new(lx, PT_EAP, &$1, &$2); }
 		| CONFIG STRING anyhost {
-			$$ = hostpart_new(PT_CONFIG, &$1, &$3);
+			$$ = hostpart_new(lx, PT_CONFIG, &$1, &$3);
 			$$->p_v[HOST_V_PORT] = $2;	/* the option */
 		}
 		| REQUEST STRING anyhost {
-			$$ = hostpart_new(PT_REQUEST, &$1, &$3);
+			$$ = hostpart_new(lx, PT_REQUEST, &$1, &$3);
 			$$->p_v[HOST_V_PORT] = $2;
 		}
-		| IFACE STRING		{ $$ = valpart_new(PT_IFACE, &$1, &$2); }
-		| TAG STRING		{ $$ = valpart_new(PT_TAG, &$1, &$2); }
-		| TAP STRING		{ $$ = valpart_new(PT_TAP, &$1, &$2); }
+		| IFACE STRING		{ $$ = valpart_new(lx, PT_IFACE, &$1, &$2); }
+		| TAG STRING		{ $$ = valpart_new(lx, PT_TAG, &$1, &$2); }
+		| TAP STRING		{ $$ = valpart_new(lx, PT_TAP, &$1, &$2); }
 		;
 
 protolist	: word {
@@ -658,12 +660,21 @@ val_free(struct ast_val *v)
 	v->v_str = NULL;
 }
 
+/*
+ * Parts are many and short-lived (a statement is checked and freed as
+ * soon as it is parsed): freed ones wait on the lexer's list for reuse.
+ */
 static struct ast_part *
-part_new(int kind, const struct loc *l)
+part_new(struct lexer *lx, int kind, const struct loc *l)
 {
 	struct ast_part	*p;
 
-	p = xcalloc(1, sizeof(*p));
+	if ((p = TAILQ_FIRST(&lx->lx_spare)) != NULL) {
+		TAILQ_REMOVE(&lx->lx_spare, p, p_entry);
+		lx->lx_nspare--;
+		memset(p, 0, sizeof(*p));
+	} else
+		p = xcalloc(1, sizeof(*p));
 	p->p_kind = kind;
 	if (l != NULL)
 		p->p_loc = *l;
@@ -671,30 +682,30 @@ part_new(int kind, const struct loc *l)
 }
 
 static struct ast_part *
-valpart_new(int kind, struct ast_val *kw, struct ast_val *v)
+valpart_new(struct lexer *lx, int kind, struct ast_val *kw, struct ast_val *v)
 {
 	struct ast_part	*p;
 
-	p = part_new(kind, &kw->v_loc);
+	p = part_new(lx, kind, &kw->v_loc);
 	p->p_v[0] = *v;
 	val_free(kw);
 	return (p);
 }
 
 static struct ast_part *
-hostpart_new(int kind, struct ast_val *kw, void *hostp)
+hostpart_new(struct lexer *lx, int kind, struct ast_val *kw, void *hostp)
 {
 	struct ast_part	*p;
 	struct ast_val	*v = hostp;
 
-	p = part_new(kind, &kw->v_loc);
+	p = part_new(lx, kind, &kw->v_loc);
 	memcpy(p->p_v, v, sizeof(p->p_v));
 	val_free(kw);
 	return (p);
 }
 
 static void
-part_free(struct ast_part *p)
+part_free(struct lexer *lx, struct ast_part *p)
 {
 	size_t	 i;
 
@@ -703,14 +714,20 @@ part_free(struct ast_part *p)
 	for (i = 0; i < p->p_nlist; i++)
 		val_free(&p->p_list[i]);
 	free(p->p_list);
-	free(p);
+	p->p_list = NULL;
+	p->p_nlist = 0;
+	if (lx != NULL && lx->lx_nspare < LEX_SPARE_MAX) {
+		TAILQ_INSERT_HEAD(&lx->lx_spare, p, p_entry);
+		lx->lx_nspare++;
+	} else
+		free(p);
 }
 
 static void
 part_add(struct lexer *lx, struct ast_part *p)
 {
 	if (lx->lx_stmt == NULL) {
-		part_free(p);
+		part_free(lx, p);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&lx->lx_stmt->s_parts, p, p_entry);
@@ -720,7 +737,7 @@ static void
 stmt_begin(struct lexer *lx, int kind, const struct loc *l)
 {
 	if (lx->lx_stmt != NULL)
-		stmt_free(lx->lx_stmt);
+		stmt_free(lx, lx->lx_stmt);
 	lx->lx_stmt = xcalloc(1, sizeof(*lx->lx_stmt));
 	lx->lx_stmt->s_kind = kind;
 	lx->lx_stmt->s_loc = *l;
@@ -735,20 +752,20 @@ stmt_end(struct lexer *lx)
 	if (lx->lx_stmt_cb != NULL) {
 		/* streaming: the caller checks it now, then it is gone */
 		lx->lx_stmt_cb(lx->lx_stmt, lx->lx_stmt_arg);
-		stmt_free(lx->lx_stmt);
+		stmt_free(lx, lx->lx_stmt);
 	} else
 		TAILQ_INSERT_TAIL(&lx->lx_ast->a_stmts, lx->lx_stmt, s_entry);
 	lx->lx_stmt = NULL;
 }
 
 static void
-stmt_free(struct ast_stmt *s)
+stmt_free(struct lexer *lx, struct ast_stmt *s)
 {
 	struct ast_part	*p;
 
 	while ((p = TAILQ_FIRST(&s->s_parts)) != NULL) {
 		TAILQ_REMOVE(&s->s_parts, p, p_entry);
-		part_free(p);
+		part_free(lx, p);
 	}
 	free(s);
 }
@@ -852,7 +869,7 @@ ast_free(struct ast *a)
 		return;
 	while ((s = TAILQ_FIRST(&a->a_stmts)) != NULL) {
 		TAILQ_REMOVE(&a->a_stmts, s, s_entry);
-		stmt_free(s);
+		stmt_free(NULL, s);
 	}
 	while ((sf = TAILQ_FIRST(&a->a_files)) != NULL) {
 		TAILQ_REMOVE(&a->a_files, sf, sf_entry);
@@ -867,13 +884,19 @@ ast_free(struct ast *a)
 static struct ast *
 ast_run(struct lexer *lx)
 {
-	int	 r;
+	struct ast_part	*p;
+	int		 r;
 
 	r = yyparse(lx);
 	if (lx->lx_stmt != NULL) {
-		stmt_free(lx->lx_stmt);
+		stmt_free(lx, lx->lx_stmt);
 		lx->lx_stmt = NULL;
 	}
+	while ((p = TAILQ_FIRST(&lx->lx_spare)) != NULL) {
+		TAILQ_REMOVE(&lx->lx_spare, p, p_entry);
+		free(p);
+	}
+	lx->lx_nspare = 0;
 	lex_destroy(lx);
 	if (r != 0 && lx->lx_diag->d_errors == 0)
 		diag_error(lx->lx_diag, NULL, "parse failed");
@@ -884,6 +907,7 @@ static int
 ast_start(struct lexer *lx, struct macros *ms, struct diag *d)
 {
 	memset(lx, 0, sizeof(*lx));
+	TAILQ_INIT(&lx->lx_spare);
 	lx->lx_ast = xcalloc(1, sizeof(*lx->lx_ast));
 	TAILQ_INIT(&lx->lx_ast->a_stmts);
 	TAILQ_INIT(&lx->lx_ast->a_files);
