@@ -1746,7 +1746,7 @@ dec_policies(struct bdec *d, struct policy_set *ps)
 		return (dec_fail(d, d->d_off, "out of memory"));
 	if (n == 0)
 		return (0);
-	if ((ps->ps_policies = calloc(n, sizeof(*ps->ps_policies))) == NULL)
+	if (policy_set_reserve(ps, n) == -1)
 		return (dec_fail(d, d->d_off, "out of memory"));
 	ps->ps_npolicies = n;
 	for (i = 0; i < n; i++) {

@@ -1,6 +1,8 @@
 /*
  * Policy set life cycle and the one place where defaults live.
  */
+#include <sys/mman.h>
+
 #include <openssl/crypto.h>
 
 #include <stdlib.h>
@@ -18,6 +20,61 @@ policy_set_new(void)
 		return (NULL);
 	policy_globals_init(&ps->ps_globals);
 	return (ps);
+}
+
+/*
+ * Room for n policies in ps->ps_policies, the new room zeroed.  A large
+ * array (a config of many thousand policies) is mapped with transparent
+ * huge pages where the kernel has them: filling it page fault by page
+ * fault costs more than the checks of its policies.
+ */
+#define POL_MAP_MIN	(2UL * 1024 * 1024)
+
+int
+policy_set_reserve(struct policy_set *ps, size_t n)
+{
+	struct policy	*p;
+	size_t		 cap, bytes;
+
+	if (n <= ps->ps_polcap)
+		return (0);
+	cap = ps->ps_polcap < 8 ? 16 : ps->ps_polcap * 2;
+	if (cap < n)
+		cap = n;
+	if (cap > SIZE_MAX / sizeof(*p) - POL_MAP_MIN)
+		return (-1);
+	bytes = cap * sizeof(*p);
+	if (bytes < POL_MAP_MIN && ps->ps_polmap == 0) {
+		if ((p = reallocarray(ps->ps_policies, cap,
+		    sizeof(*p))) == NULL)
+			return (-1);
+		memset(p + ps->ps_polcap, 0, (cap - ps->ps_polcap) *
+		    sizeof(*p));
+	} else {
+		bytes = (bytes + POL_MAP_MIN - 1) & ~(POL_MAP_MIN - 1);
+		if (ps->ps_polmap == 0) {
+			p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				return (-1);
+			if (ps->ps_npolicies > 0)
+				memcpy(p, ps->ps_policies, ps->ps_npolicies *
+				    sizeof(*p));
+			free(ps->ps_policies);
+		} else {
+			p = mremap(ps->ps_policies, ps->ps_polmap, bytes,
+			    MREMAP_MAYMOVE);
+			if (p == MAP_FAILED)
+				return (-1);
+		}
+		/* only a hint: without huge pages it works all the same */
+		(void)madvise(p, bytes, MADV_HUGEPAGE);
+		ps->ps_polmap = bytes;
+		cap = bytes / sizeof(*p);
+	}
+	ps->ps_policies = p;
+	ps->ps_polcap = cap;
+	return (0);
 }
 
 void
@@ -238,7 +295,10 @@ policy_set_free(struct policy_set *ps)
 		return;
 	for (i = 0; i < ps->ps_npolicies; i++)
 		policy_clear(&ps->ps_policies[i]);
-	free(ps->ps_policies);
+	if (ps->ps_polmap > 0)
+		munmap(ps->ps_policies, ps->ps_polmap);
+	else
+		free(ps->ps_policies);
 	for (i = 0; i < ps->ps_nusers; i++) {
 		free(ps->ps_users[i].u_name);
 		strzero_free(ps->ps_users[i].u_pass);

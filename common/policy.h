@@ -228,12 +228,15 @@ struct policy_set {
 	struct pol_user		*ps_users;
 	size_t			 ps_npolicies;
 	struct policy		*ps_policies;
+	size_t			 ps_polcap;	/* room (policy_set_reserve()) */
+	size_t			 ps_polmap;	/* bytes mapped, 0: malloc'd */
 	struct pol_pool		*ps_pool;	/* shared proposal lists */
 };
 
 /* policy.c */
 struct policy_set *policy_set_new(void);
 void	 policy_set_free(struct policy_set *);
+int	 policy_set_reserve(struct policy_set *, size_t);
 void	 policy_clear(struct policy *);
 void	 policy_host_clear(struct pol_host *);
 void	 policy_globals_init(struct pol_globals *);

@@ -96,7 +96,7 @@ struct checker {
 	struct diag		*c_diag;
 	struct policy_set	*c_ps;
 	size_t			 c_npol;	/* ikev2 rules seen */
-	size_t			 c_polcap;	/* room in ps_policies */
+	size_t			 c_polcap;	/* room in c_polloc */
 	struct loc		*c_polloc;	/* per policy in c_ps */
 	struct loc		*c_userloc;
 	struct loc		 c_default;	/* first default policy */
@@ -1799,10 +1799,13 @@ check_stmt(struct checker *c, const struct ast_stmt *st)
 			break;
 		}
 		n = ps->ps_npolicies;
+		if (policy_set_reserve(ps, n + 1) == -1) {
+			diag_error(d, &st->s_loc, "out of memory");
+			policy_clear(&pol);
+			break;
+		}
 		if (n == c->c_polcap) {
 			c->c_polcap = c->c_polcap == 0 ? 16 : c->c_polcap * 2;
-			ps->ps_policies = xreallocarray(ps->ps_policies,
-			    c->c_polcap, sizeof(*ps->ps_policies));
 			c->c_polloc = xreallocarray(c->c_polloc, c->c_polcap,
 			    sizeof(*c->c_polloc));
 		}
@@ -1829,9 +1832,7 @@ check_end(struct checker *c)
 	if (c->c_diag->d_errors > 0) {
 		policy_set_free(ps);
 		ps = NULL;
-	} else if (ps->ps_npolicies < c->c_polcap && ps->ps_npolicies > 0)
-		ps->ps_policies = xreallocarray(ps->ps_policies,
-		    ps->ps_npolicies, sizeof(*ps->ps_policies));
+	}
 	free(c->c_polloc);
 	free(c->c_userloc);
 	free(c->c_names);
