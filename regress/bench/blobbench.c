@@ -136,9 +136,10 @@ main(int argc, char *argv[])
 	if (blob_decode(blob, blen, NULL, 0, &ps, &bi, emsg,
 	    sizeof(emsg)) == -1)
 		errx(1, "%s: %s", argv[optind], emsg);
-	heap = mallinfo2().uordblks - heap;
+	/* the policy array may be mapped apart from the heap */
+	heap = mallinfo2().uordblks - heap + ps->ps_polmap;
 	printf("blob: %zu bytes, %zu policies, %zu users; decoded policy "
-	    "set: %.1f MB of heap\n", len, ps->ps_npolicies, ps->ps_nusers,
+	    "set: %.1f MB of memory\n", len, ps->ps_npolicies, ps->ps_nusers,
 	    heap / 1e6);
 	policy_set_free(ps);
 
