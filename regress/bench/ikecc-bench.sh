@@ -225,7 +225,7 @@ for n in $sizes; do
 	    "$k_rate" "$k_kib" "$speed" "$mem" "$perpol"
 	echo "         ikecc -n: $(awk -v u="$n_us" 'BEGIN{printf "%.3f", u/1e6}')s," \
 	    "$warns warnings; policy strings $((strb / n)) B/policy," \
-	    "config text $((size / n)) B/policy (held in memory whole)${k_note:+; $k_note}${o_why:+; -o: $o_why}"
+	    "config text $((size / n)) B/policy (read in chunks, not held)${k_note:+; $k_note}${o_why:+; -o: $o_why}"
 	if [ "$k_rate" != "-" ] && [ "$k_rate" != failed ]; then
 		echo "         iked -n: $(awk -v u="$k_us" 'BEGIN{printf "%.3f", u/1e6}')s," \
 		    "$(awk -v p="$k_kib" -v b="$iked_base" -v n="$n" \
@@ -234,4 +234,4 @@ for n in $sizes; do
 done
 echo
 echo "speed: ikecc -n throughput over iked -n; memory: ikecc peak RSS over iked's"
-echo "B/pol ikecc: (peak RSS - baseline) / policies, strings and config text included"
+echo "B/pol ikecc: (peak RSS - baseline) / policies, the policies' strings included"
