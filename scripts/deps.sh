@@ -4,10 +4,13 @@
 set -eu
 # mandoc lints the man pages (make check); GNU time measures make bench;
 # iptables (legacy) and conntrack make the NAT of regress/uml/netns.sh;
-# regress/uml builds a small preload for linux.uml with gcc and libc6-dev
+# regress/uml builds a small preload for linux.uml with gcc and libc6-dev;
+# the charon peers of the tests load the openssl plugin (X25519, ECP, GCM),
+# which is in libstrongswan-standard-plugins (only recommended by charon)
 pkgs="make gcc libc6-dev clang byacc flex pkg-config libssl-dev libevent-dev libmnl-dev
 openssl iproute2 iputils-ping kmod procps psmisc
 openiked strongswan-charon strongswan-swanctl libcharon-extra-plugins
+libstrongswan-standard-plugins
 tshark user-mode-linux iptables conntrack
 mandoc time jq socat util-linux passwd"
 missing=
