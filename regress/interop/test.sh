@@ -331,9 +331,11 @@ if [ "${1:-}" != --guest ]; then
 	done
 	out=$(mktemp) || exit 1
 	trap 'rm -f "$out"' EXIT
+	# a bound on the whole guest run, not a measure: on a slow day its
+	# scenarios took close to 600 s, so leave room
 	TOP=$TOP BUILD=$BUILD "$uml/uml-run.sh" ${ONLY:+-e "ONLY=$ONLY"} \
 	    ${ASAN_OPTIONS:+-e "ASAN_OPTIONS=$ASAN_OPTIONS"} \
-	    ${UBSAN_OPTIONS:+-e "UBSAN_OPTIONS=$UBSAN_OPTIONS"} -m 768M -t "${UML_TIMEOUT:-600}" \
+	    ${UBSAN_OPTIONS:+-e "UBSAN_OPTIONS=$UBSAN_OPTIONS"} -m 768M -t "${UML_TIMEOUT:-1200}" \
 	    "$here/test.sh" --guest 2>&1 | tee "$out" | grep -v '^netns: ' |
 	    grep -E '^(ok|not ok|#)' || true
 	rc=${PIPESTATUS[0]}
