@@ -211,15 +211,21 @@ policy_props_eq(const struct pol_prop *a, const struct pol_prop *b,
 	return (1);
 }
 
+/* idx + 1 into an open-addressing table of cap (a power of two) slots */
+static void
+tab_insert(size_t *tab, size_t cap, uint64_t h, size_t idx)
+{
+	size_t	 i;
+
+	for (i = h & (cap - 1); tab[i] != 0; i = (i + 1) & (cap - 1))
+		;
+	tab[i] = idx + 1;
+}
+
 static void
 pool_insert(struct pol_pool *pp, size_t idx)
 {
-	size_t	 i, m = pp->pp_cap - 1;
-
-	for (i = pp->pp_lists[idx].pl_hash & m; pp->pp_tab[i] != 0;
-	    i = (i + 1) & m)
-		;
-	pp->pp_tab[i] = idx + 1;
+	tab_insert(pp->pp_tab, pp->pp_cap, pp->pp_lists[idx].pl_hash, idx);
 }
 
 /* The shared copy of a list: *props is freed or taken over. */
@@ -541,12 +547,8 @@ policy_defaults(struct policy *pol)
 static void
 memo_insert(struct pol_pool *pp, size_t idx)
 {
-	size_t	 i, m = pp->pp_memocap - 1;
-
-	for (i = pp->pp_memo[idx].pm_hash & m; pp->pp_memotab[i] != 0;
-	    i = (i + 1) & m)
-		;
-	pp->pp_memotab[i] = idx + 1;
+	tab_insert(pp->pp_memotab, pp->pp_memocap, pp->pp_memo[idx].pm_hash,
+	    idx);
 }
 
 /*
