@@ -247,6 +247,7 @@ static void	 life_arm(struct ikesa *);
 static void	 child_expire(const struct kernel_event *);
 static void	 active_retry(int, short, void *);
 static void	 child_promote(struct ikesa *, struct childsa *);
+static void	 child_linger(struct ikesa *);
 struct ike_msg;
 struct pld_builder;
 static void	 nat_notify(struct pld_builder *, const uint8_t *,
@@ -3065,7 +3066,7 @@ info_request(struct ikesa *ik, struct ike_msg *m)
 			    ik->ik_child.cs_spi_out);
 			child_out_now(ik, &ik->ik_dup);
 			child_promote(ik, &ik->ik_dup);
-			child_drop(ik, &ik->ik_old);
+			child_linger(ik);
 			continue;
 		}
 		log_info("sa %llu: peer %s deleted the CHILD SA (spi 0x%08x)",
@@ -3209,6 +3210,25 @@ child_promote(struct ikesa *ik, struct childsa *nc)
 	ik->ik_old.cs_flows = 0;
 	ik->ik_child = tmp;
 	child_show(ik);
+}
+
+/*
+ * The Delete exchange of the rekeyed CHILD SA (ik_old) is over, whoever
+ * began it: its outbound SA goes, its inbound one reads a little longer,
+ * since the peer may still have packets sent on it on their way (the
+ * peer switched to the new SA on its own, before or while the Delete
+ * went).  ikesa_life() removes it.
+ */
+static void
+child_linger(struct ikesa *ik)
+{
+	struct childsa	*cs = &ik->ik_old;
+
+	if (!cs->cs_out_wait && !(cs->cs_gone & CS_GONE_OUT))
+		child_sa_del(ik, cs, 0);
+	cs->cs_gone |= CS_GONE_OUT;
+	cs->cs_linger = time(NULL) + IKEV2_IN_LINGER;
+	life_arm(ik);
 }
 
 static int
@@ -3966,17 +3986,7 @@ req_answer(struct ikesa *ik, int req, struct ike_msg *m)
 	case REQ_DELETE_CHILD:
 		if (ik->ik_old.cs_installed &&
 		    ik->ik_old.cs_spi_in == ik->ik_req_spi) {
-			/*
-			 * the peer may still have packets on their way on
-			 * it (its new outbound SA goes in through its
-			 * parent): the inbound SA reads a little longer
-			 */
-			if (!ik->ik_old.cs_out_wait &&
-			    !(ik->ik_old.cs_gone & CS_GONE_OUT))
-				child_sa_del(ik, &ik->ik_old, 0);
-			ik->ik_old.cs_gone |= CS_GONE_OUT;
-			ik->ik_old.cs_linger = time(NULL) + IKEV2_IN_LINGER;
-			life_arm(ik);
+			child_linger(ik);
 		} else if (ik->ik_dup.cs_installed &&
 		    ik->ik_dup.cs_spi_in == ik->ik_req_spi)
 			child_drop(ik, &ik->ik_dup);
