@@ -89,7 +89,14 @@ static const struct {
 
 struct name_slot {
 	uint64_t		 ns_hash;
-	size_t			 ns_idx;	/* policy index + 1, 0: free */
+	size_t			 ns_idx;	/* entry's index + 1, 0: free */
+};
+
+/* A hash table of names: policies' or users' (names_*). */
+struct name_tab {
+	struct name_slot	*nt_slots;
+	size_t			 nt_cap;	/* a power of two */
+	size_t			 nt_n;
 };
 
 struct checker {
@@ -102,8 +109,9 @@ struct checker {
 	struct loc		 c_default;	/* first default policy */
 	int			 c_has_default;
 	int			 c_order_noted;
-	struct name_slot	*c_names;	/* hash of policy names */
-	size_t			 c_namecap;	/* a power of two */
+	struct name_tab		 c_names;	/* policy names */
+	struct name_tab		 c_users;	/* user names */
+	size_t			 c_usercap;	/* room in ps_users, c_userloc */
 	size_t			*c_quick;	/* quick policies, in order */
 	size_t			 c_nquick;
 };
@@ -1500,6 +1508,85 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 	return (0);
 }
 
+static uint64_t
+name_hash(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h);
+}
+
+/* the names in the tables: of policy or user idx */
+static const char *
+pol_name_of(const struct checker *c, size_t idx)
+{
+	return (c->c_ps->ps_policies[idx].pol_name);
+}
+
+static const char *
+user_name_of(const struct checker *c, size_t idx)
+{
+	return (c->c_ps->ps_users[idx].u_name);
+}
+
+/*
+ * A table of names: open addressing, each slot the entry's index + 1
+ * and its name's hash, so that growing the table and most failed probes
+ * need not read the entries themselves.  The index of name, or -1.
+ */
+static ssize_t
+names_find(const struct checker *c, const struct name_tab *t,
+    const char *(*name_of)(const struct checker *, size_t), const char *name)
+{
+	uint64_t	 h;
+	size_t		 i, m;
+
+	if (t->nt_cap == 0)
+		return (-1);
+	h = name_hash(name);
+	m = t->nt_cap - 1;
+	for (i = h & m; t->nt_slots[i].ns_idx != 0; i = (i + 1) & m)
+		if (t->nt_slots[i].ns_hash == h &&
+		    strcmp(name_of(c, t->nt_slots[i].ns_idx - 1), name) == 0)
+			return (t->nt_slots[i].ns_idx - 1);
+	return (-1);
+}
+
+static void
+names_insert(struct name_slot *tab, size_t cap, uint64_t h, size_t idx)
+{
+	size_t	 i;
+
+	for (i = h & (cap - 1); tab[i].ns_idx != 0; i = (i + 1) & (cap - 1))
+		;
+	tab[i].ns_idx = idx + 1;
+	tab[i].ns_hash = h;
+}
+
+/* Entry idx, named name, goes in the table (kept at most half full). */
+static void
+names_add(struct name_tab *t, const char *name, size_t idx)
+{
+	struct name_slot	*tab;
+	size_t			 i, cap;
+
+	if ((t->nt_n + 1) * 2 > t->nt_cap) {
+		cap = t->nt_cap == 0 ? 64 : t->nt_cap * 2;
+		tab = xcalloc(cap, sizeof(*tab));
+		for (i = 0; i < t->nt_cap; i++)
+			if (t->nt_slots[i].ns_idx != 0)
+				names_insert(tab, cap, t->nt_slots[i].ns_hash,
+				    t->nt_slots[i].ns_idx - 1);
+		free(t->nt_slots);
+		t->nt_slots = tab;
+		t->nt_cap = cap;
+	}
+	names_insert(t->nt_slots, t->nt_cap, name_hash(name), idx);
+	t->nt_n++;
+}
+
 static void
 check_set(struct checker *c, const struct ast_stmt *st)
 {
@@ -1577,7 +1664,7 @@ check_user(struct checker *c, const struct ast_stmt *st)
 	const struct ast_part	*p = TAILQ_FIRST(&st->s_parts);
 	struct policy_set	*ps = c->c_ps;
 	struct pol_user		*u;
-	size_t			 i;
+	ssize_t			 i;
 
 	if (p == NULL)
 		return;
@@ -1594,23 +1681,25 @@ check_user(struct checker *c, const struct ast_stmt *st)
 		    "(1 to %d bytes)", POL_USER_PASS_MAX);
 		return;
 	}
-	for (i = 0; i < ps->ps_nusers; i++) {
-		if (strcmp(ps->ps_users[i].u_name, p->p_v[0].v_str) == 0) {
-			diag_error(c->c_diag, &p->p_v[0].v_loc, "duplicate "
-			    "user \"%s\"", p->p_v[0].v_str);
-			diag_note(c->c_diag, &c->c_userloc[i], "first "
-			    "defined here");
-			return;
-		}
+	if ((i = names_find(c, &c->c_users, user_name_of,
+	    p->p_v[0].v_str)) != -1) {
+		diag_error(c->c_diag, &p->p_v[0].v_loc, "duplicate user \"%s\"",
+		    p->p_v[0].v_str);
+		diag_note(c->c_diag, &c->c_userloc[i], "first defined here");
+		return;
 	}
-	ps->ps_users = xreallocarray(ps->ps_users, ps->ps_nusers + 1,
-	    sizeof(*ps->ps_users));
-	c->c_userloc = xreallocarray(c->c_userloc, ps->ps_nusers + 1,
-	    sizeof(*c->c_userloc));
+	if (ps->ps_nusers == c->c_usercap) {
+		c->c_usercap = c->c_usercap == 0 ? 16 : c->c_usercap * 2;
+		ps->ps_users = xreallocarray(ps->ps_users, c->c_usercap,
+		    sizeof(*ps->ps_users));
+		c->c_userloc = xreallocarray(c->c_userloc, c->c_usercap,
+		    sizeof(*c->c_userloc));
+	}
 	u = &ps->ps_users[ps->ps_nusers];
 	u->u_name = xstrdup(p->p_v[0].v_str);
 	u->u_pass = xstrdup(p->p_v[1].v_str);
 	c->c_userloc[ps->ps_nusers] = p->p_v[0].v_loc;
+	names_add(&c->c_users, u->u_name, ps->ps_nusers);
 	ps->ps_nusers++;
 }
 
@@ -1659,70 +1748,6 @@ policy_shadows(const struct policy *a, const struct policy *b)
 			return (0);
 	}
 	return (b->pol_nflows > 0);
-}
-
-static uint64_t
-name_hash(const char *s)
-{
-	uint64_t	 h = 0xcbf29ce484222325ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (h);
-}
-
-/*
- * The table of policy names: open addressing, each slot the policy's
- * index + 1 and its name's hash, so that growing the table and most
- * failed probes need not read the policies themselves.
- */
-static ssize_t
-names_find(const struct checker *c, const char *name)
-{
-	uint64_t	 h;
-	size_t		 i, m;
-
-	if (c->c_namecap == 0)
-		return (-1);
-	h = name_hash(name);
-	m = c->c_namecap - 1;
-	for (i = h & m; c->c_names[i].ns_idx != 0; i = (i + 1) & m)
-		if (c->c_names[i].ns_hash == h && strcmp(c->c_ps->ps_policies[
-		    c->c_names[i].ns_idx - 1].pol_name, name) == 0)
-			return (c->c_names[i].ns_idx - 1);
-	return (-1);
-}
-
-static void
-names_insert(struct name_slot *tab, size_t cap, uint64_t h, size_t idx)
-{
-	size_t	 i;
-
-	for (i = h & (cap - 1); tab[i].ns_idx != 0; i = (i + 1) & (cap - 1))
-		;
-	tab[i].ns_idx = idx + 1;
-	tab[i].ns_hash = h;
-}
-
-static void
-names_add(struct checker *c, size_t idx)
-{
-	struct name_slot	*tab;
-	size_t			 i, cap;
-
-	if ((idx + 1) * 2 > c->c_namecap) {
-		cap = c->c_namecap == 0 ? 64 : c->c_namecap * 2;
-		tab = xcalloc(cap, sizeof(*tab));
-		for (i = 0; i < c->c_namecap; i++)
-			if (c->c_names[i].ns_idx != 0)
-				names_insert(tab, cap, c->c_names[i].ns_hash,
-				    c->c_names[i].ns_idx - 1);
-		free(c->c_names);
-		c->c_names = tab;
-		c->c_namecap = cap;
-	}
-	names_insert(c->c_names, c->c_namecap,
-	    name_hash(c->c_ps->ps_policies[idx].pol_name), idx);
 }
 
 /*
@@ -1778,7 +1803,8 @@ check_stmt(struct checker *c, const struct ast_stmt *st)
 			policy_clear(&pol);
 			break;
 		}
-		if ((dup = names_find(c, pol.pol_name)) != -1) {
+		if ((dup = names_find(c, &c->c_names, pol_name_of,
+		    pol.pol_name)) != -1) {
 			diag_error(d, &st->s_loc, "duplicate policy name \"%s\"",
 			    pol.pol_name);
 			diag_note(d, &c->c_polloc[dup], "first defined here");
@@ -1813,7 +1839,7 @@ check_stmt(struct checker *c, const struct ast_stmt *st)
 		policy_share_props(ps, &pol);
 		ps->ps_policies[n] = pol;
 		ps->ps_npolicies++;
-		names_add(c, n);
+		names_add(&c->c_names, pol_name_of(c, n), n);
 		if (pol.pol_match == MATCH_QUICK) {
 			c->c_quick = xreallocarray(c->c_quick, c->c_nquick + 1,
 			    sizeof(*c->c_quick));
@@ -1835,7 +1861,8 @@ check_end(struct checker *c)
 	}
 	free(c->c_polloc);
 	free(c->c_userloc);
-	free(c->c_names);
+	free(c->c_names.nt_slots);
+	free(c->c_users.nt_slots);
 	free(c->c_quick);
 	free(c);
 	return (ps);
