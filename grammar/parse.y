@@ -20,8 +20,10 @@
 static struct ast_part	*part_new(struct lexer *, int, const struct loc *);
 static struct ast_part	*valpart_new(struct lexer *, int, struct ast_val *,
 			    struct ast_val *);
-static struct ast_part	*hostpart_new(struct lexer *, int, struct ast_val *,
-			    void *);
+static struct ast_part	*hostpart_new(int, struct ast_val *,
+			    struct ast_part *);
+static void		 host_nat(struct ast_part *, struct ast_val *,
+			    struct ast_val *);
 static void		 part_free(struct lexer *, struct ast_part *);
 static void		 part_add(struct lexer *, struct ast_part *);
 static void		 stmt_begin(struct lexer *, int, const struct loc *);
@@ -37,12 +39,13 @@ static void		 yyerror(struct lexer *, const char *);
 %parse-param { struct lexer *lx }
 %lex-param { struct lexer *lx }
 
+/*
+ * Kept small: every token and every reduction copies one.  A host is
+ * built in the part that will carry it (kind 0 until then).
+ */
 %union {
 	struct ast_val		 val;
 	struct ast_part		*part;
-	struct {
-		struct ast_val	 v[PART_NVALS];
-	}			 host;
 	struct {
 		struct ast_val	*l;
 		size_t		 n;
@@ -96,13 +99,12 @@ yylex(YYSTYPE *v, struct lexer *lx)
 %token <val> '\n' '/' '(' ')' '{' '}' ',' '='
 
 %type <val> strings setflag time word
-%type <part> part ocspopts
-%type <host> host anyhost hostspec portopt
+%type <val> portopt
+%type <part> part ocspopts host anyhost hostspec
 %type <list> protolist
 
 %destructor { val_free(&$$); } <val>
 %destructor { if ($$ != NULL) part_free(lx, $$); } <part>
-%destructor { int i; for (i = 0; i < PART_NVALS; i++) val_free(&$$.v[i]); } <host>
 %destructor { size_t i; for (i = 0; i < $$.n; i++) val_free(&$$.l[i]); free($$.l); } <list>
 
 %%
@@ -292,19 +294,15 @@ part		: STRING {
 			val_free(&$1);
 		}
 		| FROM hostspec portopt {
-			$$ = part_new(lx, PT_FROM, &$1.v_loc);
-			memcpy($$->p_v, $2.v, sizeof($2.v));
-			$$->p_v[HOST_V_PORT] = $3.v[HOST_V_PORT];
-			val_free(&$1);
+			$$ = hostpart_new(PT_FROM, &$1, $2);
+			$$->p_v[HOST_V_PORT] = $3;
 		}
 		| TO hostspec portopt {
-			$$ = part_new(lx, PT_TO, &$1.v_loc);
-			memcpy($$->p_v, $2.v, sizeof($2.v));
-			$$->p_v[HOST_V_PORT] = $3.v[HOST_V_PORT];
-			val_free(&$1);
+			$$ = hostpart_new(PT_TO, &$1, $2);
+			$$->p_v[HOST_V_PORT] = $3;
 		}
-		| LOCAL anyhost		{ $$ = hostpart_new(lx, PT_LOCAL, &$1, &$2); }
-		| PEER anyhost		{ $$ = hostpart_new(lx, PT_PEER, &$1, &$2); }
+		| LOCAL anyhost		{ $$ = hostpart_new(PT_LOCAL, &$1, $2); }
+		| PEER anyhost		{ $$ = hostpart_new(PT_PEER, &$1, $2); }
 		| IKESA		{ $$ = part_new(lx, PT_IKESA, &$1.v_loc); val_free(&$1); }
 		| CHILDSA	{ $$ = part_new(lx, PT_CHILDSA, &$1.v_loc); val_free(&$1); }
 		| ENC word		{ $$ = valpart_new(lx, PT_ENC, &$1, &$2); }
@@ -325,11 +323,11 @@ part		: STRING {
 		}
 		| EAP STRING		{ $$ = valpart_new(lx, PT_EAP, &$1, &$2); }
 		| CONFIG STRING anyhost {
-			$$ = hostpart_new(lx, PT_CONFIG, &$1, &$3);
+			$$ = hostpart_new(PT_CONFIG, &$1, $3);
 			$$->p_v[HOST_V_PORT] = $2;	/* the option */
 		}
 		| REQUEST STRING anyhost {
-			$$ = hostpart_new(lx, PT_REQUEST, &$1, &$3);
+			$$ = hostpart_new(PT_REQUEST, &$1, $3);
 			$$->p_v[HOST_V_PORT] = $2;
 		}
 		| IFACE STRING		{ $$ = valpart_new(lx, PT_IFACE, &$1, &$2); }
@@ -362,59 +360,54 @@ comma		: /* empty */
 
 hostspec	: host
 		| STRING '(' host ')' {
-			memset(&$$, 0, sizeof($$));
-			$$.v[HOST_V_ADDR] = $1;
-			$$.v[HOST_V_NAT] = $3.v[HOST_V_ADDR];
-			$$.v[HOST_V_NATPLEN] = $3.v[HOST_V_PLEN];
+			/* the address in parentheses is the NAT one */
+			$$ = $3;
+			host_nat($$, &$1, NULL);
 			val_free(&$2);
 			val_free(&$4);
 		}
 		| STRING '/' NUMBER '(' host ')' {
-			memset(&$$, 0, sizeof($$));
-			$$.v[HOST_V_ADDR] = $1;
-			$$.v[HOST_V_PLEN] = $3;
-			$$.v[HOST_V_NAT] = $5.v[HOST_V_ADDR];
-			$$.v[HOST_V_NATPLEN] = $5.v[HOST_V_PLEN];
+			$$ = $5;
+			host_nat($$, &$1, &$3);
 			val_free(&$2);
 			val_free(&$4);
 			val_free(&$6);
 		}
 		| ANY {
-			memset(&$$, 0, sizeof($$));
-			$$.v[HOST_V_ADDR] = $1;
-			$$.v[HOST_V_ADDR].v_type = V_ANY;
+			$$ = part_new(lx, 0, NULL);
+			$$->p_v[HOST_V_ADDR] = $1;
+			$$->p_v[HOST_V_ADDR].v_type = V_ANY;
 		}
 		| DYNAMIC {
-			memset(&$$, 0, sizeof($$));
-			$$.v[HOST_V_ADDR] = $1;
-			$$.v[HOST_V_ADDR].v_type = V_DYNAMIC;
+			$$ = part_new(lx, 0, NULL);
+			$$->p_v[HOST_V_ADDR] = $1;
+			$$->p_v[HOST_V_ADDR].v_type = V_DYNAMIC;
 		}
 		;
 
 anyhost		: host
 		| ANY {
-			memset(&$$, 0, sizeof($$));
-			$$.v[HOST_V_ADDR] = $1;
-			$$.v[HOST_V_ADDR].v_type = V_ANY;
+			$$ = part_new(lx, 0, NULL);
+			$$->p_v[HOST_V_ADDR] = $1;
+			$$->p_v[HOST_V_ADDR].v_type = V_ANY;
 		}
 		;
 
 host		: STRING {
-			memset(&$$, 0, sizeof($$));
-			$$.v[HOST_V_ADDR] = $1;
+			$$ = part_new(lx, 0, NULL);
+			$$->p_v[HOST_V_ADDR] = $1;
 		}
 		| STRING '/' NUMBER {
-			memset(&$$, 0, sizeof($$));
-			$$.v[HOST_V_ADDR] = $1;
-			$$.v[HOST_V_PLEN] = $3;
+			$$ = part_new(lx, 0, NULL);
+			$$->p_v[HOST_V_ADDR] = $1;
+			$$->p_v[HOST_V_PLEN] = $3;
 			val_free(&$2);
 		}
 		;
 
 portopt		: /* empty */		{ memset(&$$, 0, sizeof($$)); }
 		| PORT word {
-			memset(&$$, 0, sizeof($$));
-			$$.v[HOST_V_PORT] = $2;
+			$$ = $2;
 			val_free(&$1);
 		}
 		;
@@ -692,16 +685,30 @@ valpart_new(struct lexer *lx, int kind, struct ast_val *kw, struct ast_val *v)
 	return (p);
 }
 
+/* A host built by the grammar becomes a part of kind, at keyword kw. */
 static struct ast_part *
-hostpart_new(struct lexer *lx, int kind, struct ast_val *kw, void *hostp)
+hostpart_new(int kind, struct ast_val *kw, struct ast_part *p)
 {
-	struct ast_part	*p;
-	struct ast_val	*v = hostp;
-
-	p = part_new(lx, kind, &kw->v_loc);
-	memcpy(p->p_v, v, sizeof(p->p_v));
+	p->p_kind = kind;
+	p->p_loc = kw->v_loc;
 	val_free(kw);
 	return (p);
+}
+
+/*
+ * "addr[/plen] (nat[/natplen])": the host parsed so far is the NAT
+ * address; addr and plen (NULL: none) go in front of it.
+ */
+static void
+host_nat(struct ast_part *p, struct ast_val *addr, struct ast_val *plen)
+{
+	p->p_v[HOST_V_NAT] = p->p_v[HOST_V_ADDR];
+	p->p_v[HOST_V_NATPLEN] = p->p_v[HOST_V_PLEN];
+	p->p_v[HOST_V_ADDR] = *addr;
+	if (plen != NULL)
+		p->p_v[HOST_V_PLEN] = *plen;
+	else
+		memset(&p->p_v[HOST_V_PLEN], 0, sizeof(p->p_v[HOST_V_PLEN]));
 }
 
 static void
