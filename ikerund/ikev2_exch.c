@@ -49,6 +49,8 @@
 #define IKEV2_NONCE_KEEP	32	/* bytes kept for 2.8.1 comparisons */
 #define IKEV2_OUT_WAIT		10	/* most seconds a new SA waits to send */
 #define IKEV2_IN_LINGER		2	/* a rekeyed SA still reads, seconds */
+#define IKEV2_REKEY_RETRY	3	/* 2 s and up to this more, then again */
+#define IKEV2_REKEY_TRIES	3	/* then a busy peer counts as refusal */
 
 enum ikesa_state {
 	IKS_INIT_SENT = 1,	/* initiator: IKE_SA_INIT request out */
@@ -179,6 +181,8 @@ struct ikesa {
 	struct event		*ik_life;	/* DPD, rekey, keepalive */
 	time_t			 ik_lastrx;	/* last valid message */
 	time_t			 ik_rekey_at;	/* IKE SA rekey due */
+	time_t			 ik_rechild_at;	/* CHILD SA rekey again */
+	int			 ik_rechild_tries;
 	time_t			 ik_rekeyed;	/* replaced at; 0: current */
 	time_t			 ik_keepalive;	/* next NAT keepalive */
 	uint8_t			 ik_rk_spi[IKE_SPI_LEN];  /* IKE rekey */
@@ -3205,6 +3209,10 @@ child_promote(struct ikesa *ik, struct childsa *nc)
 
 	memset(nc, 0, sizeof(*nc));
 	child_drop(ik, &ik->ik_old);
+	/* a rekey still queued was for the one replaced */
+	ik->ik_todo &= ~TODO_REKEY_CHILD;
+	ik->ik_rechild_at = 0;
+	ik->ik_rechild_tries = 0;
 	ik->ik_old = ik->ik_child;
 	tmp.cs_flows = ik->ik_old.cs_flows;
 	ik->ik_old.cs_flows = 0;
@@ -3493,6 +3501,7 @@ rekey_child_answer(struct ikesa *ik, struct ike_msg *m)
 	uint8_t			 gir[CRYPTO_DH_MAX];
 	size_t			 girlen = 0;
 	uint16_t		 group = child_group(pol);
+	uint32_t		 delay;
 	uint8_t			 proto;
 
 	if (!cs->cs_installed || cs->cs_spi_in != ik->ik_req_spi) {
@@ -3511,6 +3520,24 @@ rekey_child_answer(struct ikesa *ik, struct ike_msg *m)
 		return;
 	}
 	if ((n = msg_error_notify(m)) != NULL) {
+		/*
+		 * busy (2.25): most likely with its own rekey of this SA,
+		 * whose request may still be on its way; it wins if it
+		 * comes, else ours goes again
+		 */
+		if (n->n_type == IKEV2_N_TEMPORARY_FAILURE &&
+		    !ik->ik_dup.cs_installed &&
+		    ik->ik_rechild_tries < IKEV2_REKEY_TRIES) {
+			/* randomised: two busy peers do not retry in step */
+			delay = 2 + arc4random_uniform(IKEV2_REKEY_RETRY);
+			ik->ik_rechild_tries++;
+			ik->ik_rechild_at = time(NULL) + delay;
+			log_info("sa %llu: the peer is busy (TEMPORARY_FAILURE): "
+			    "rekeying the CHILD SA again in %u s",
+			    (unsigned long long)sa->sa_id, delay);
+			life_arm(ik);
+			return;
+		}
 		log_warnx("sa %llu: the peer refused the CHILD SA rekey: %s",
 		    (unsigned long long)sa->sa_id, pld_notify_name(n->n_type));
 		rekey_child_failed(ik);
@@ -3782,6 +3809,9 @@ ike_rekey_make(struct ikesa *old, const struct pld_prop *sel,
 	nik->ik_child = old->ik_child;
 	nik->ik_old = old->ik_old;
 	nik->ik_dup = old->ik_dup;
+	nik->ik_rechild_at = old->ik_rechild_at;
+	nik->ik_rechild_tries = old->ik_rechild_tries;
+	old->ik_rechild_at = 0;
 	memset(&old->ik_child, 0, sizeof(old->ik_child));
 	memset(&old->ik_old, 0, sizeof(old->ik_old));
 	memset(&old->ik_dup, 0, sizeof(old->ik_dup));
@@ -4233,6 +4263,8 @@ life_arm(struct ikesa *ik)
 			next = ik->ik_lastrx + dpd;
 		if (ik->ik_rekey_at != 0 && ik->ik_rekey_at < next)
 			next = ik->ik_rekey_at;
+		if (ik->ik_rechild_at != 0 && ik->ik_rechild_at < next)
+			next = ik->ik_rechild_at;
 		if (ik->ik_nat_local && ik->ik_keepalive < next)
 			next = ik->ik_keepalive;
 		if (ik->ik_dup.cs_out_wait &&
@@ -4273,6 +4305,10 @@ ikesa_life(int fd, short ev, void *arg)
 		if (ik->ik_rekey_at != 0 && now >= ik->ik_rekey_at) {
 			ik->ik_rekey_at = 0;
 			ik->ik_todo |= TODO_REKEY_IKE;
+		}
+		if (ik->ik_rechild_at != 0 && now >= ik->ik_rechild_at) {
+			ik->ik_rechild_at = 0;
+			ik->ik_todo |= TODO_REKEY_CHILD;
 		}
 		if (ik->ik_old.cs_installed && ik->ik_old.cs_linger != 0 &&
 		    now >= ik->ik_old.cs_linger)
