@@ -1,9 +1,12 @@
 /*
  * ikecc: compile iked.conf into a validated policy blob.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +58,49 @@ dump(const char *path, const char *pubkey)
 	return (0);
 }
 
+/*
+ * A large config's policies fill tens of megabytes of heap, and faulting
+ * it in 4 KiB pages cost more than some of the checks.  Once the heap
+ * passes HEAP_BIG, it grows HEAP_STEP at a time, each step backed by
+ * transparent huge pages where the system allows them (what glibc's
+ * malloc.hugetlb tunable does).  Small configs keep the small pages, so
+ * that they do not pay for a huge one.
+ */
+#define HEAP_BIG	(4UL << 20)
+#define HEAP_STEP	(64UL << 20)
+#define HUGE_PAGE	(2UL << 20)
+
+static void
+heap_grow_huge(void)
+{
+	static uintptr_t	 start, done;
+	uintptr_t		 cur, from;
+
+	cur = (uintptr_t)sbrk(0);
+	if (start == 0) {
+		start = cur;
+		return;
+	}
+	if (done == 0) {
+		if (cur - start < HEAP_BIG)
+			return;
+		(void)mallopt(M_TOP_PAD, HEAP_STEP);
+		done = start;
+	}
+	if (cur <= done)
+		return;
+	/* what the heap gained since, from the first whole huge page */
+	from = (done + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	if (from < cur)
+		(void)madvise((void *)from, cur - from, MADV_HUGEPAGE);
+	done = cur;
+}
+
 static void
 check_cb(const struct ast_stmt *st, void *arg)
 {
 	check_stmt(arg, st);
+	heap_grow_huge();
 }
 
 int
