@@ -424,34 +424,12 @@ tsh() {
 }
 tshc() { tsh "$@" | wc -l; }
 
-# every 0.5 s, the ESP SPIs in left's kernel, one sample a line, each
-# marked i (inbound: its destination is left's address) or o
-SPI_AWK='$1 == "src" { d = $4 == me ? "i" : "o" }
-{ for (i = 1; i < NF; i++) if ($i == "spi") printf "%s%s ", $(i + 1), d }
-END { print "" }'
+# every 0.5 s, the ESP SPIs in left's kernel, one sample a line
 spi_sampler_start() {
 	ns_spawn "$L" spis bash -c \
-	    'while :; do ip xfrm state | awk -v me="$1" "$2"; sleep 0.5; done' \
-	    _ "$LEFT_ADDR" "$SPI_AWK"
+	    'while :; do echo $(ip xfrm state | sed -n "s/.* spi \(0x[0-9a-f]*\) .*/\1/p"); sleep 0.5; done'
 }
 spi_samples() { cat "$(ns_dir "$L" spis)/spis.out" 2>/dev/null; }
-# samples in which an inbound SA of the first ones ($1) was still there
-# beside an outbound SA of a later one: the rekeyed SA kept reading after
-# left had switched to its successor
-spi_lingered() {
-	spi_samples | awk -v first=" $1 " '{
-		oldin = newout = 0
-		for (i = 1; i <= NF; i++) {
-			s = substr($i, 1, length($i) - 1)
-			d = substr($i, length($i))
-			if (d == "i" && index(first, " " s " "))
-				oldin = 1
-			if (d == "o" && !index(first, " " s " "))
-				newout = 1
-		}
-		n += oldin && newout
-	} END { print n + 0 }'
-}
 
 # charon's log of side $1: CHILD SAs set up (initial and rekeyed), IKE
 # SAs rekeyed, collisions
@@ -483,21 +461,11 @@ rekey() {
 	fi
 	ns_stop "$L" spis
 	# CHILD rekeys: new SPIs in left's kernel over time
-	nspi=$(spi_samples | tr ' ' '\n' | grep . | sed 's/[io]$//' |
-	    sort -u | wc -l)
+	nspi=$(spi_samples | tr ' ' '\n' | grep . | sort -u | wc -l)
 	if [ "$nspi" -ge 4 ]; then
 		ok "$n/child-rekeyed-in-kernel"
 	else
 		nok "$n/child-rekeyed-in-kernel" "$nspi ESP SPIs seen in 40 s (first $first)"
-	fi
-	# whichever side began the rekey, left's old inbound SA reads on a
-	# little (2 s) after its outbound one was replaced: packets the peer
-	# sent before it switched may still be on their way
-	c=$(spi_lingered "$first")
-	if [ "$c" -ge 1 ]; then
-		ok "$n/old-inbound-lingers"
-	else
-		nok "$n/old-inbound-lingers" "no sample with an old inbound and a new outbound SA"
 	fi
 	if wait_for 20 settled; then
 		ok "$n/settled"
@@ -608,7 +576,9 @@ simul() {
 	for s in "$L" "$R"; do
 		ns_exec "$s" tc qdisc del dev "$NS_IF" root
 	done
-	if wait_for 30 settled; then
+	# a loaded guest takes its time over the Delete exchanges the
+	# collisions leave
+	if wait_for 90 settled; then
 		ok "$n/one-ike-sa-one-child-pair"
 	else
 		nok "$n/one-ike-sa-one-child-pair" "$(state_of)"
