@@ -197,7 +197,18 @@ struct ikesa {
 	uint8_t			*ik_cookie;	/* initiator: the peer's */
 	size_t			 ik_cookielen;
 	int			 ik_halfopen;	/* counted in dos.peers */
+	/*
+	 * SAs just sent to the parent for the kernel: our next message,
+	 * which may make the peer use them, waits for the parent's answer
+	 * to request ik_kwait (0: none); HELD_* what waits
+	 */
+	uint32_t		 ik_kwait;
+	int			 ik_held;
+	TAILQ_ENTRY(ikesa)	 ik_waitlink;	/* in ex.kwaiting */
 };
+
+#define HELD_RES	0x01	/* ik_lastres */
+#define HELD_REQ	0x02	/* ik_lastreq */
 
 /* Defence against IKE_SA_INIT floods (cookie.c). */
 static struct {
@@ -230,6 +241,7 @@ static struct {
 		uint8_t		 spii[IKE_SPI_LEN];
 	}			 kring[16384];
 	struct iktab		 by_peer;	/* established ones */
+	TAILQ_HEAD(, ikesa)	 kwaiting;	/* ik_kwait set */
 	/* byte counts for "show sa" */
 	size_t			 q_pending;
 	void			 (*q_done)(void *);
@@ -252,6 +264,7 @@ static void	 child_expire(const struct kernel_event *);
 static void	 active_retry(int, short, void *);
 static void	 child_promote(struct ikesa *, struct childsa *);
 static void	 child_linger(struct ikesa *);
+static void	 ikesa_send(struct ikesa *, const uint8_t *, size_t);
 struct ike_msg;
 struct pld_builder;
 static void	 nat_notify(struct pld_builder *, const uint8_t *,
@@ -516,6 +529,52 @@ kernel_send(uint32_t type, const uint8_t *buf, size_t len)
 	return (id);
 }
 
+/*
+ * The SAs asked for so far must be in the kernel before the peer hears
+ * from us again: our answer to its rekey, or our Delete of the SA we
+ * rekeyed, makes it send on the new SA at once, and a packet there
+ * before our inbound SA is dropped.  The parent answers in order.
+ */
+static void
+kernel_wait(struct ikesa *ik)
+{
+	/* the list stays in the order of ik_kwait */
+	if (ik->ik_kwait != 0)
+		TAILQ_REMOVE(&ex.kwaiting, ik, ik_waitlink);
+	TAILQ_INSERT_TAIL(&ex.kwaiting, ik, ik_waitlink);
+	ik->ik_kwait = ex.nextkid;
+}
+
+/* 1 when the message (HELD_*) must wait for the kernel: kept for then. */
+static int
+kernel_hold(struct ikesa *ik, int what)
+{
+	if (ik->ik_kwait == 0)
+		return (0);
+	ik->ik_held |= what;
+	return (1);
+}
+
+/* The parent answered request id: what waited for it goes. */
+static void
+kernel_answered(uint32_t id)
+{
+	struct ikesa	*ik;
+	int		 held;
+
+	while ((ik = TAILQ_FIRST(&ex.kwaiting)) != NULL &&
+	    (int32_t)(id - ik->ik_kwait) >= 0) {
+		TAILQ_REMOVE(&ex.kwaiting, ik, ik_waitlink);
+		ik->ik_kwait = 0;
+		held = ik->ik_held;
+		ik->ik_held = 0;
+		if ((held & HELD_RES) && ik->ik_lastres != NULL)
+			ikesa_send(ik, ik->ik_lastres, ik->ik_lastreslen);
+		if ((held & HELD_REQ) && ik->ik_lastreq != NULL)
+			ikesa_send(ik, ik->ik_lastreq, ik->ik_lastreqlen);
+	}
+}
+
 static uint64_t
 life_soft(uint64_t hard)
 {
@@ -713,6 +772,7 @@ child_install(struct ikesa *ik, struct childsa *cs,
 		child_flows(ik, 1);
 	cs->cs_installed = 1;
 	ex.ctr.ic_child_sas++;
+	kernel_wait(ik);
 }
 
 /* The outbound SA a peer's rekey left waiting goes in. */
@@ -724,6 +784,7 @@ child_out_now(struct ikesa *ik, struct childsa *cs)
 	child_sa_add(ik, cs, 0, cs->cs_keys);
 	child_keys_free(cs);
 	cs->cs_out_wait = 0;
+	kernel_wait(ik);
 }
 
 /* "ikectl couple|decouple": every CHILD SA's flows follow. */
@@ -832,6 +893,7 @@ ikev2_kernel_msg(struct msg *m)
 		if (kernel_result_decode(m->m_data, m->m_hdr.mh_len,
 		    &kr) == -1)
 			fatalx("malformed kernel result from the parent");
+		kernel_answered(id);
 		if (kr.kr_error == ESRCH || kr.kr_error == ENOENT) {
 			/* deleting what the kernel expired meanwhile */
 			log_debug("kernel: %s", kr.kr_msg);
@@ -1286,6 +1348,8 @@ ikesa_free(struct ikesa *ik)
 		event_free(ik->ik_timer);
 	if (ik->ik_life != NULL)
 		event_free(ik->ik_life);
+	if (ik->ik_kwait != 0)
+		TAILQ_REMOVE(&ex.kwaiting, ik, ik_waitlink);
 	child_keys_free(&ik->ik_child);	/* the kernel state is not touched */
 	child_keys_free(&ik->ik_old);
 	child_keys_free(&ik->ik_dup);
@@ -1432,7 +1496,8 @@ send_response(struct ikesa *ik, uint8_t *msg, size_t len)
 	free(ik->ik_lastres);
 	ik->ik_lastres = msg;
 	ik->ik_lastreslen = len;
-	ikesa_send(ik, msg, len);
+	if (!kernel_hold(ik, HELD_RES))
+		ikesa_send(ik, msg, len);
 }
 
 /* Keeps and sends our request, retransmitted until answered. */
@@ -1445,7 +1510,8 @@ send_request(struct ikesa *ik, int kind, uint8_t *msg, size_t len)
 	ik->ik_lastreq = msg;
 	ik->ik_lastreqlen = len;
 	ik->ik_tries = 0;
-	ikesa_send(ik, msg, len);
+	if (!kernel_hold(ik, HELD_REQ))
+		ikesa_send(ik, msg, len);
 	timer_set(ik, IKEV2_RETRANSMIT_BASE);
 }
 
@@ -4479,7 +4545,8 @@ ikesa_timer(int fd, short ev, void *arg)
 		ex.ctr.ic_retransmits++;
 		log_debug("sa %llu: retransmission %d to %s",
 		    (unsigned long long)ik->ik_sa->sa_id, ik->ik_tries, a);
-		ikesa_send(ik, ik->ik_lastreq, ik->ik_lastreqlen);
+		if (!kernel_hold(ik, HELD_REQ))
+			ikesa_send(ik, ik->ik_lastreq, ik->ik_lastreqlen);
 		/* not slower than the liveness checks */
 		secs = IKEV2_RETRANSMIT_BASE << ik->ik_tries;
 		if (dpd_interval() > 0 && secs > (int)dpd_interval())
@@ -4568,7 +4635,9 @@ ikev2_recv(int sock, const uint8_t *buf, size_t len,
 		    ik->ik_lastres != NULL && (!PLD_SEEN(m, IKEV2_PLD_SKF) ||
 		    m->m_sk.sk_fragnum == 1)) {
 			ex.ctr.ic_dup_answered++;
-			ikesa_send(ik, ik->ik_lastres, ik->ik_lastreslen);
+			if (!kernel_hold(ik, HELD_RES))
+				ikesa_send(ik, ik->ik_lastres,
+				    ik->ik_lastreslen);
 			goto out;
 		}
 		if (h->h_msgid != ik->ik_peerid) {
@@ -4752,6 +4821,7 @@ ikev2_exch_init(struct event_base *base, struct msgconn *parent,
 	ex.parent = parent;
 	ex.sas = sas;
 	ex.gen = gen;
+	TAILQ_INIT(&ex.kwaiting);
 	ex.active_ev = evtimer_new(base, active_retry, NULL);
 	ex.ctr_ev = evtimer_new(base, counters_timer, NULL);
 	if (crypto_random_bytes((uint8_t *)&ex.ht_salt,
