@@ -17,6 +17,10 @@
 #       lifetimes short, strongSwan's long), rekey-resp: strongSwan
 #       rekeys and ikerund answers, rekey-self: ikerund to ikerund, left
 #       rekeys the CHILD SA and right the IKE SA.
+#   rekey-stall
+#       strongSwan rekeys while ikerund's parent (which puts SAs in the
+#       kernel) is stopped for 3 s: ikerund answers only once its new
+#       inbound SA is in, and no ping is lost.
 #   swan-simul, simul-swan, simul
 #       simultaneous rekeys (RFC 7296 2.8.1/2.8.2): both sides rekey the
 #       CHILD and the IKE SA at the same moment (their lifetimes 1 s
@@ -400,9 +404,9 @@ gone() {		# side $1 has no SA in its kernel and no established IKE SA
 }
 
 # ping from the right LAN to the left one: COUNT packets, 5 a second;
-# the output in $W/NAME.ping.  0 when none was lost.
+# the output in $W/NAME.ping, a line per answer.  0 when none was lost.
 ping_run() {
-	ns_exec "$R" ping -n -q -i 0.2 -c "$2" -w $(($2 / 5 + 10)) \
+	ns_exec "$R" ping -n -i 0.2 -c "$2" -w $(($2 / 5 + 10)) \
 	    -I "$RIGHT_LAN" "$LEFT_LAN" >"$W/$1.ping" 2>&1
 	grep -q " $2 received, 0% packet loss" "$W/$1.ping"
 }
@@ -410,7 +414,26 @@ ping_ok() {		# three pings pass
 	ns_exec "$R" ping -n -q -i 0.2 -c 3 -w 5 -I "$RIGHT_LAN" "$LEFT_LAN" \
 	    >/dev/null 2>&1
 }
-ping_summary() { grep "packet loss" "$W/$1.ping" 2>/dev/null; }
+# for a failure: ping's summary, the sequence numbers never answered
+# (sent 0.2 s apart) and the kernel's IPsec counters that moved meanwhile
+# on each side (xstat_mark before the ping)
+ping_summary() {
+	local n sent lost
+	n=$(grep "packet loss" "$W/$1.ping" 2>/dev/null)
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$W/$1.ping")
+	lost=$(seq 1 "${sent:-0}" | grep -vxF -f <(sed -n \
+	    's/.* icmp_seq=\([0-9]*\) .*/\1/p' "$W/$1.ping") | head -n 20 |
+	    tr '\n' ' ')
+	echo "$n; no answer to icmp_seq ${lost:-none}; left xfrm_stat: $(xstat_diff "$L"); right: $(xstat_diff "$R")"
+}
+xstat() { ns_exec "$1" cat /proc/net/xfrm_stat 2>/dev/null; }
+xstat_mark() { xstat "$L" >"$W/xstat-l"; xstat "$R" >"$W/xstat-r"; }
+xstat_diff() {		# the counters of side $1 that moved since xstat_mark
+	local f=$W/xstat-r
+	[ "$1" = "$L" ] && f=$W/xstat-l
+	join <(sort "$f") <(xstat "$1" | sort) |
+	    awk '$3 != $2 { printf "%s +%d ", $1, $3 - $2 }'
+}
 
 # tshark over a capture: FILE FILTER [FIELD...]
 tsh() {
@@ -453,6 +476,7 @@ rekey() {
 	bring_up "$n" || return
 	first=$(spis "$L" | tr '\n' ' ')
 	spi_sampler_start
+	xstat_mark
 	step "$n: ping for 40 s"
 	if ping_run "$n" 200; then
 		ok "$n/no-ping-lost"
@@ -543,6 +567,48 @@ sc_rekey-self() {
 	rekey "$1" both
 }
 
+# rekey-stall: strongSwan rekeys the CHILD SA (swanctl --rekey) while
+# ikerund's parent, the process that puts SAs in the kernel, is stopped
+# for 3 s.  strongSwan sends on the new SA as soon as it has ikerund's
+# answer, so that answer must wait until the new inbound SA is in the
+# kernel: no ping lost (15 would be, answered at once), the SA rekeyed
+# after all, its old SPIs gone.
+sc_rekey-stall() {
+	local n=$1 pid first last pp
+	setup "$n" plain || return
+	sides ikerund passive swan active
+	bring_up "$n" || return
+	first=$(spis "$L" | tr '\n' ' ')
+	pid=$(cat "$(ns_dir "$L" ikerund)/pid")
+	xstat_mark
+	step "$n: ping for 12 s, parent stopped from 3 to 6 s"
+	ping_run "$n" 60 &
+	pp=$!
+	sleep 3
+	kill -STOP "$pid"
+	ns_swanctl "$R" --rekey --child lan >"$W/rekey.out" 2>&1
+	sleep 3
+	kill -CONT "$pid"
+	if wait "$pp"; then
+		ok "$n/no-ping-lost"
+	else
+		nok "$n/no-ping-lost" "$(ping_summary "$n")"
+	fi
+	if wait_for 20 settled; then
+		ok "$n/settled"
+	else
+		nok "$n/settled" "$(state_of)"
+	fi
+	last=$(spis "$L" | tr '\n' ' ')
+	if [ -n "$last" ] && [ -z "$(comm -12 <(tr ' ' '\n' <<<"$first" |
+	    grep . | sort) <(tr ' ' '\n' <<<"$last" | grep . | sort))" ]; then
+		ok "$n/rekeyed"
+	else
+		nok "$n/rekeyed" "SPIs before: $first, now: $last ($(cat "$W/rekey.out"))"
+	fi
+	stats "$n" "$L" child_rekeys
+}
+
 # --- simultaneous rekeys ----------------------------------------------------------
 # simul NAME: both sides rekey the CHILD SA about every 10 s and the IKE
 # SA about every 15 s, and each side's packets take 1 s to arrive (netem
@@ -570,6 +636,7 @@ simul() {
 	# refuse each other's IKE rekey (TEMPORARY_FAILURE) for a while on a
 	# loaded guest, so it is given two more rekey times than elsewhere
 	SWAN_OVER=2 SWAN_EXTRA=$CHARON_SLOW bring_up "$n" || return
+	xstat_mark
 	step "$n: ping for 26 s"
 	ping_run "$n" 130
 	echo "# $n: $(ping_summary "$n")"
@@ -872,7 +939,7 @@ sc_nat-remap-init() {
 # --- the pool ---------------------------------------------------------------------
 # Each scenario in a subshell with its own files in $W/NAME/, its output
 # in $W/NAME.out; at most PAR (6) at once; "wait" only for their pids.
-SCENARIOS="swan-rekey rekey-init rekey-resp rekey-self
+SCENARIOS="swan-rekey rekey-init rekey-resp rekey-self rekey-stall
 	swan-simul simul-swan simul
 	swan-dpd dpd-swan dpd-self delete-self
 	swan-nat nat-resp nat-init nat-self
