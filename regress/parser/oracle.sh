@@ -100,10 +100,24 @@ normalise() {
 		if (w != "") t[++n] = w
 		for (i = 1; i <= n && side == "ikecc"; i++) {
 			gsub(/\\"/, "\"", t[i])
-			gsub(/\\\\ /, "\\\\ ", t[i])
-			gsub(/\\\\\t/, "\\\\\t", t[i])
+			t[i] = unescblank(t[i])
 		}
 		return n
+	}
+	# A doubled backslash before a blank becomes one.  Not with gsub():
+	# awks read backslashes in its replacement differently (mawk makes
+	# "\\\\" one backslash, gawk two).
+	function unescblank(s,    o, i, c, d) {
+		o = ""
+		for (i = 1; i <= length(s); i++) {
+			c = substr(s, i, 1)
+			d = substr(s, i + 2, 1)
+			if (c == "\\" && substr(s, i + 1, 1) == "\\" &&
+			    (d == " " || d == "\t"))
+				i++
+			o = o c
+		}
+		return o
 	}
 	function isaead(p) {
 		return p ~ / enc [^ ]*(gcm|gmac|chacha20)/
