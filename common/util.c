@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,19 @@ xstrndup(const char *s, size_t n)
 
 	if ((p = strndup(s, n)) == NULL)
 		oom();
+	return (p);
+}
+
+/* The n bytes at s, which hold no NUL, as a string. */
+char *
+xmemdupz(const char *s, size_t n)
+{
+	char	*p;
+
+	if (n == SIZE_MAX || (p = malloc(n + 1)) == NULL)
+		oom();
+	memcpy(p, s, n);
+	p[n] = '\0';
 	return (p);
 }
 

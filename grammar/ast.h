@@ -154,6 +154,7 @@ struct ast	*ast_parse_buffer(const char *, const char *, size_t,
 
 const char	*parse_keyword_near(const char *, int);
 int		 parse_keyword(const char *);
+int		 parse_keyword_len(const char *, size_t);
 
 /* lex.l */
 const char	*srcfile_text(const struct srcfile *, size_t *);

@@ -59,7 +59,6 @@ yylex(YYSTYPE *v, struct lexer *lx)
 {
 	struct lextok	*lt;
 	const char	*text = NULL;
-	size_t		 n;
 	int		 t;
 
 	t = ikecf_lex(v, lx->lx_scanner);
@@ -74,9 +73,10 @@ yylex(YYSTYPE *v, struct lexer *lx)
 	} else if (t >= 256)
 		text = lex_token_name(t);
 	if (text != NULL) {
-		n = strnlen(text, sizeof(lt->lt_text) - 1);
-		memcpy(lt->lt_text, text, n);
-		lt->lt_text[n] = '\0';
+		/* one pass: the text up to its NUL, or what fits */
+		if (memccpy(lt->lt_text, text, '\0',
+		    sizeof(lt->lt_text) - 1) == NULL)
+			lt->lt_text[sizeof(lt->lt_text) - 1] = '\0';
 	} else if (t > 0 && t < 256 && t != '\n') {
 		lt->lt_text[0] = t;
 		lt->lt_text[1] = '\0';
@@ -494,41 +494,57 @@ static const struct keyword keywords[] = {
 
 /*
  * Keyword lookup: a small hash table over the sorted table above, built
- * on first use (every word of a config goes through here).
+ * on first use (every word of a config goes through here, and most words
+ * are not keywords: the table is kept about a quarter full, so that a
+ * miss rarely looks past one slot, and a slot is compared by length
+ * first).
  */
 #define KW_HASH_SIZE	256
 
 static uint32_t
-kw_hash(const char *s)
+kw_hash(const char *s, size_t len)
 {
 	uint32_t	 h = 2166136261U;
+	size_t		 i;
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619U;
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619U;
 	return (h);
 }
 
+/* The token of the keyword s of len bytes, or -1. */
 int
-parse_keyword(const char *s)
+parse_keyword_len(const char *s, size_t len)
 {
 	static int16_t	 tab[KW_HASH_SIZE];	/* index + 1 */
+	static uint8_t	 klen[nitems(keywords)];
 	static int	 ready;
-	size_t		 i, h;
+	size_t		 i, h, n;
 
 	if (!ready) {
 		for (i = 0; i < nitems(keywords); i++) {
-			h = kw_hash(keywords[i].k_name) % KW_HASH_SIZE;
+			n = strlen(keywords[i].k_name);
+			klen[i] = n;
+			h = kw_hash(keywords[i].k_name, n) % KW_HASH_SIZE;
 			while (tab[h] != 0)
 				h = (h + 1) % KW_HASH_SIZE;
 			tab[h] = i + 1;
 		}
 		ready = 1;
 	}
-	for (h = kw_hash(s) % KW_HASH_SIZE; tab[h] != 0;
-	    h = (h + 1) % KW_HASH_SIZE)
-		if (strcmp(keywords[tab[h] - 1].k_name, s) == 0)
-			return (keywords[tab[h] - 1].k_token);
+	for (h = kw_hash(s, len) % KW_HASH_SIZE; tab[h] != 0;
+	    h = (h + 1) % KW_HASH_SIZE) {
+		i = tab[h] - 1;
+		if (klen[i] == len && memcmp(keywords[i].k_name, s, len) == 0)
+			return (keywords[i].k_token);
+	}
 	return (-1);
+}
+
+int
+parse_keyword(const char *s)
+{
+	return (parse_keyword_len(s, strlen(s)));
 }
 
 /*
