@@ -538,6 +538,8 @@ kernel_send(uint32_t type, const uint8_t *buf, size_t len)
 static void
 kernel_wait(struct ikesa *ik)
 {
+	if (ex.nextkid == 0)	/* nothing asked yet */
+		return;
 	/* the list stays in the order of ik_kwait */
 	if (ik->ik_kwait != 0)
 		TAILQ_REMOVE(&ex.kwaiting, ik, ik_waitlink);
@@ -555,7 +557,10 @@ kernel_hold(struct ikesa *ik, int what)
 	return (1);
 }
 
-/* The parent answered request id: what waited for it goes. */
+/*
+ * The parent answered request id (any answer: they come in the order
+ * of the requests): what waited for it goes.
+ */
 static void
 kernel_answered(uint32_t id)
 {
@@ -908,6 +913,7 @@ ikev2_kernel_msg(struct msg *m)
 		if (kernel_sa_stats_decode(m->m_data, m->m_hdr.mh_len,
 		    &st) == -1)
 			fatalx("malformed SA counters from the parent");
+		kernel_answered(id);
 		TAILQ_FOREACH(sa, ex.sas, sa_entry) {
 			if (sa->sa_ike == NULL ||
 			    !sa->sa_ike->ik_child.cs_installed)
