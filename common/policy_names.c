@@ -134,21 +134,28 @@ const char *const policy_auth_names[AUTH_MAX] = {
 const struct pol_xform_name *
 policy_xform_byname(int type, const char *name, int where, int *abbrev)
 {
-	const struct pol_xform_name	*xn, *first = NULL;
-	size_t				 len = strlen(name);
+	const struct pol_xform_name	*xn;
+	size_t				 len;
 
 	*abbrev = 0;
+	/* the name in full (most are): one byte compared per entry */
 	for (xn = policy_xform_names; xn->xn_name != NULL; xn++) {
 		if (xn->xn_type != type || (xn->xn_where & where) == 0)
 			continue;
-		if (strcmp(xn->xn_name, name) == 0)
+		if (xn->xn_name[0] == name[0] && strcmp(xn->xn_name, name) == 0)
 			return (xn);
-		if (first == NULL && strncmp(xn->xn_name, name, len) == 0)
-			first = xn;
 	}
-	if (first != NULL)
-		*abbrev = 1;
-	return (first);
+	/* else the first name it begins */
+	len = strlen(name);
+	for (xn = policy_xform_names; xn->xn_name != NULL; xn++) {
+		if (xn->xn_type != type || (xn->xn_where & where) == 0)
+			continue;
+		if (strncmp(xn->xn_name, name, len) == 0) {
+			*abbrev = 1;
+			return (xn);
+		}
+	}
+	return (NULL);
 }
 
 const struct pol_xform_name *
