@@ -114,6 +114,9 @@ struct checker {
 	size_t			 c_usercap;	/* room in ps_users, c_userloc */
 	size_t			*c_quick;	/* quick policies, in order */
 	size_t			 c_nquick;
+	size_t			 c_npolicies;	/* accepted policies */
+	int			 c_lint;	/* CHECK_LINT: keep names only */
+	char			**c_lname;	/* lint: accepted policies' names */
 };
 
 static const char *
@@ -1522,7 +1525,19 @@ name_hash(const char *s)
 static const char *
 pol_name_of(const struct checker *c, size_t idx)
 {
+	if (c->c_lint)
+		return (c->c_lname[idx]);
 	return (c->c_ps->ps_policies[idx].pol_name);
+}
+
+/*
+ * The i-th quick policy, for the shadowing check.  A lint keeps only
+ * the quick policies in the set, in order.
+ */
+static const struct policy *
+quick_pol(const struct checker *c, size_t i)
+{
+	return (&c->c_ps->ps_policies[c->c_lint ? i : c->c_quick[i]]);
 }
 
 static const char *
@@ -1756,12 +1771,13 @@ policy_shadows(const struct policy *a, const struct policy *b)
  * policies never has its whole syntax tree in memory).
  */
 struct checker *
-check_begin(struct diag *d)
+check_begin(struct diag *d, int flags)
 {
 	struct checker	*c;
 
 	c = xcalloc(1, sizeof(*c));
 	c->c_diag = d;
+	c->c_lint = (flags & CHECK_LINT) != 0;
 	if ((c->c_ps = policy_set_new()) == NULL) {
 		free(c);
 		return (NULL);
@@ -1777,7 +1793,7 @@ check_stmt(struct checker *c, const struct ast_stmt *st)
 	struct policy		 pol;
 	ssize_t			 dup;
 	size_t			 i, n;
-	int			 nerr;
+	int			 nerr, keep;
 
 	if (diag_stop(d))
 		return;
@@ -1813,32 +1829,42 @@ check_stmt(struct checker *c, const struct ast_stmt *st)
 		}
 		/* policies that can never match: earlier quick ones cover it */
 		for (i = 0; i < c->c_nquick; i++) {
-			if (!policy_shadows(&ps->ps_policies[c->c_quick[i]],
-			    &pol))
+			if (!policy_shadows(quick_pol(c, i), &pol))
 				continue;
 			diag_warn(d, &st->s_loc, "policy \"%s\" can never match: "
 			    "every flow is covered by the earlier quick policy "
-			    "\"%s\"", pol.pol_name,
-			    ps->ps_policies[c->c_quick[i]].pol_name);
+			    "\"%s\"", pol.pol_name, quick_pol(c, i)->pol_name);
 			diag_note(d, &c->c_polloc[c->c_quick[i]], "the quick "
 			    "policy is here");
 			break;
 		}
-		n = ps->ps_npolicies;
-		if (policy_set_reserve(ps, n + 1) == -1) {
+		keep = !c->c_lint || pol.pol_match == MATCH_QUICK;
+		if (keep && policy_set_reserve(ps, ps->ps_npolicies + 1) == -1) {
 			diag_error(d, &st->s_loc, "out of memory");
 			policy_clear(&pol);
 			break;
 		}
+		n = c->c_npolicies;
 		if (n == c->c_polcap) {
 			c->c_polcap = c->c_polcap == 0 ? 16 : c->c_polcap * 2;
 			c->c_polloc = xreallocarray(c->c_polloc, c->c_polcap,
 			    sizeof(*c->c_polloc));
+			if (c->c_lint)
+				c->c_lname = xreallocarray(c->c_lname,
+				    c->c_polcap, sizeof(*c->c_lname));
 		}
 		c->c_polloc[n] = st->s_loc;
-		policy_share_props(ps, &pol);
-		ps->ps_policies[n] = pol;
-		ps->ps_npolicies++;
+		if (c->c_lint) {
+			/* a lint keeps the name, for the duplicate check */
+			c->c_lname[n] = pol.pol_name;
+			pol.pol_name = keep ? xstrdup(c->c_lname[n]) : NULL;
+		}
+		if (keep) {
+			policy_share_props(ps, &pol);
+			ps->ps_policies[ps->ps_npolicies++] = pol;
+		} else
+			policy_clear(&pol);
+		c->c_npolicies++;
 		names_add(&c->c_names, pol_name_of(c, n), n);
 		if (pol.pol_match == MATCH_QUICK) {
 			c->c_quick = xreallocarray(c->c_quick, c->c_nquick + 1,
@@ -1849,15 +1875,32 @@ check_stmt(struct checker *c, const struct ast_stmt *st)
 	}
 }
 
-/* The policy set, or NULL if any error was reported. */
+/* The number of policies accepted so far. */
+size_t
+check_npolicies(const struct checker *c)
+{
+	return (c->c_npolicies);
+}
+
+/*
+ * The policy set, or NULL if any error was reported.  After a lint
+ * (CHECK_LINT) it holds the globals, the users and only the quick
+ * policies: check_npolicies() counts them all.
+ */
 struct policy_set *
 check_end(struct checker *c)
 {
 	struct policy_set	*ps = c->c_ps;
+	size_t			 i;
 
 	if (c->c_diag->d_errors > 0) {
 		policy_set_free(ps);
 		ps = NULL;
+	}
+	if (c->c_lint) {
+		for (i = 0; i < c->c_npolicies; i++)
+			free(c->c_lname[i]);
+		free(c->c_lname);
 	}
 	free(c->c_polloc);
 	free(c->c_userloc);
@@ -1878,7 +1921,7 @@ check_ast(struct ast *a, struct diag *d)
 	struct checker	*c;
 	struct ast_stmt	*st;
 
-	if ((c = check_begin(d)) == NULL) {
+	if ((c = check_begin(d, 0)) == NULL) {
 		diag_error(d, NULL, "out of memory");
 		return (NULL);
 	}

@@ -111,6 +111,7 @@ main(int argc, char *argv[])
 	struct diag		 d;
 	struct ast		*a;
 	struct policy_set	*ps = NULL;
+	size_t			 npol;
 	const char		*file = "/etc/iked.conf", *out = NULL;
 	const char		*key = NULL, *dumpfile = NULL, *pubkey = NULL;
 	char			 err[256];
@@ -162,13 +163,19 @@ main(int argc, char *argv[])
 	diag_init(&d, stderr);
 	d.d_werror = werror;
 	/* each statement is checked as soon as it is parsed, then freed */
-	if ((c = check_begin(&d)) == NULL) {
+	/*
+	 * A check alone (-n without -v) keeps what later checks need, not
+	 * every compiled policy.
+	 */
+	if ((c = check_begin(&d, noaction && !verbose ? CHECK_LINT : 0)) ==
+	    NULL) {
 		fprintf(stderr, "ikecc: out of memory\n");
 		return (1);
 	}
 	a = ast_parse_stream(file, &macros, &d, check_cb, c);
+	npol = check_npolicies(c);
 	ps = check_end(c);
-	if (ps != NULL && ps->ps_npolicies == 0 && ps->ps_nusers == 0)
+	if (ps != NULL && npol == 0 && ps->ps_nusers == 0)
 		diag_warn(&d, NULL, "%s: no valid configuration rules found",
 		    file);
 	if (ps == NULL || d.d_errors > 0) {

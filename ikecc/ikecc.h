@@ -13,8 +13,10 @@
 /* check.c: syntax tree to policy set, with every semantic check */
 struct checker;
 struct policy_set	*check_ast(struct ast *, struct diag *);
-struct checker		*check_begin(struct diag *);
+#define CHECK_LINT	0x01	/* checks only: keep no more than they need */
+struct checker		*check_begin(struct diag *, int);
 void			 check_stmt(struct checker *, const struct ast_stmt *);
+size_t			 check_npolicies(const struct checker *);
 struct policy_set	*check_end(struct checker *);
 
 /* host.c: addresses, ports, protocols */

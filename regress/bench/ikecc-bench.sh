@@ -217,7 +217,11 @@ for n in $sizes; do
 	[ "$k_rate" = "-" ] || [ "$k_rate" = failed ] && speed="-"
 	mem="-"
 	[ "$k_kib" != "-" ] && [ "$k_kib" -gt 0 ] && mem=$(ratio "$n_kib" "$k_kib")
-	perpol=$(awk -v p="$n_kib" -v b="$ikecc_base" -v n="$n" \
+	# per policy: what the compiled set costs, so from -o (-n alone
+	# keeps only names and quick policies)
+	pk=$n_kib
+	case $o_kib in ''|*[!0-9]*) ;; *) pk=$o_kib ;; esac
+	perpol=$(awk -v p="$pk" -v b="$ikecc_base" -v n="$n" \
 	    'BEGIN { printf "%.0f", (p - b) * 1024 / n }')
 
 	printf '%8d %9d | %12s %9s | %12s %9s | %12s %9s %8s %8s | %12s\n' \
@@ -234,4 +238,4 @@ for n in $sizes; do
 done
 echo
 echo "speed: ikecc -n throughput over iked -n; memory: ikecc peak RSS over iked's"
-echo "B/pol ikecc: (peak RSS - baseline) / policies, the policies' strings included"
+echo "B/pol ikecc: (peak RSS of ikecc -o - baseline) / policies, the policies' strings included"

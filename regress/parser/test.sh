@@ -113,7 +113,19 @@ for f in "$here"/valid/*.conf; do
 		echo "not ok valid/$name stderr differs"
 		showdiff "$experr" "$tmp/out.stderr"
 	else
-		echo "ok valid/$name"
+		# a check alone (-n) keeps less: it must say the same
+		run "$tmp/valid" "$name" -n
+		if [ "$(cat "$tmp/out.rc")" != 0 ]; then
+			echo "not ok valid/$name -n: exit status" \
+			    "$(cat "$tmp/out.rc")"
+		elif ! cmp -s "$tmp/out.stdout" "$tmp/empty"; then
+			echo "not ok valid/$name -n wrote to stdout"
+		elif ! cmp -s "$tmp/out.stderr" "$experr"; then
+			echo "not ok valid/$name -n: stderr differs from -nv"
+			showdiff "$experr" "$tmp/out.stderr"
+		else
+			echo "ok valid/$name"
+		fi
 	fi
 done
 
