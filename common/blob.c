@@ -12,6 +12,7 @@
  * and only if the encoder could have written it, and re-encoding what
  * was decoded gives the same bytes.
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
@@ -694,7 +695,31 @@ struct bbuf {
 	size_t		 b_cap;
 	int		 b_fail;	/* out of memory or too large */
 };
+#define BB_SMALL	(256UL << 10)	/* larger: a mapping (bb_space) */
 
+/*
+ * Wipe and free the buffer.  Only its first b_len bytes were ever
+ * written: wiping the rest would only fault in pages that were never
+ * used.
+ */
+static void
+bb_wipe(struct bbuf *b)
+{
+	if (b->b_buf == NULL)
+		return;
+	explicit_bzero(b->b_buf, b->b_len);
+	if (b->b_cap > BB_SMALL)
+		(void)munmap(b->b_buf, b->b_cap);
+	else
+		free(b->b_buf);
+}
+
+/*
+ * Room for n more bytes.  A small buffer is on the heap and moves as it
+ * grows, the old copy wiped; a large one is a mapping of its own that
+ * mremap(2) grows without copying, so that a blob of tens of megabytes
+ * does not leave a trail of copies behind it in the heap.
+ */
 static uint8_t *
 bb_space(struct bbuf *b, size_t n)
 {
@@ -711,24 +736,65 @@ bb_space(struct bbuf *b, size_t n)
 		cap = b->b_cap == 0 ? 256 : b->b_cap;
 		while (cap < b->b_len + n)
 			cap *= 2;
-		if ((nb = malloc(cap)) == NULL) {
-			b->b_fail = 1;
-			return (NULL);
+		if (cap <= BB_SMALL) {
+			if ((nb = malloc(cap)) == NULL)
+				goto fail;
+			if (b->b_len > 0)
+				memcpy(nb, b->b_buf, b->b_len);
+			bb_wipe(b);
+		} else if (b->b_cap > BB_SMALL) {
+			if ((nb = mremap(b->b_buf, b->b_cap, cap,
+			    MREMAP_MAYMOVE)) == MAP_FAILED)
+				goto fail;
+		} else {
+			if ((nb = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+				goto fail;
+			if (b->b_len > 0)
+				memcpy(nb, b->b_buf, b->b_len);
+			bb_wipe(b);
 		}
-		if (b->b_len > 0)
-			memcpy(nb, b->b_buf, b->b_len);
-		freezero(b->b_buf, b->b_cap);
 		b->b_buf = nb;
 		b->b_cap = cap;
 	}
 	b->b_len += n;
 	return (b->b_buf + b->b_len - n);
+ fail:
+	b->b_fail = 1;
+	return (NULL);
 }
 
 static void
 bb_free(struct bbuf *b)
 {
-	freezero(b->b_buf, b->b_cap);
+	bb_wipe(b);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Move the bytes to dst and free the buffer.  A mapping gives back its
+ * pages as they are copied (wiped first), so that the bytes are never
+ * in memory twice over.
+ */
+static void
+bb_move(struct bbuf *b, uint8_t *dst)
+{
+	size_t	 off, n;
+
+	if (b->b_cap <= BB_SMALL) {
+		if (b->b_len > 0)
+			memcpy(dst, b->b_buf, b->b_len);
+		bb_free(b);
+		return;
+	}
+	for (off = 0; off < b->b_len; off += n) {
+		n = b->b_len - off < BB_SMALL ? b->b_len - off : BB_SMALL;
+		memcpy(dst + off, b->b_buf + off, n);
+		explicit_bzero(b->b_buf + off, n);
+		/* whole chunks are whole pages: BB_SMALL is a multiple */
+		(void)madvise(b->b_buf + off, n, MADV_DONTNEED);
+	}
+	(void)munmap(b->b_buf, b->b_cap);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -943,44 +1009,68 @@ nameent_cmp(const void *a, const void *b)
 /*
  * The proposal lists of every policy, sorted and without duplicates,
  * into the proposals section; listno[2 * i] and listno[2 * i + 1] are
- * policy i's IKE and child SA list numbers.
+ * policy i's IKE and child SA list numbers.  Policies mostly share
+ * their lists (policy_share_props): a list met again through the same
+ * pointer is encoded once, and only the distinct encodings are sorted.
  */
 static int
 enc_proplists(struct benc *e, const struct policy_set *ps, uint32_t *listno,
     char *err, size_t errlen)
 {
+	struct {
+		const struct pol_prop	*sn_props;
+		size_t			 sn_nprops;
+		uint32_t		 sn_rep;
+	}			 seen[64], *sn;
 	struct bbuf		 scratch;
 	struct bbuf		*out = &e->e_sect[BLOB_S_PROPOSALS];
-	struct plist		*pl;
+	struct plist		*pl = NULL, *npl_new;
 	const struct policy	*pol;
 	const struct pol_prop	*props;
-	size_t			 n = 2 * ps->ps_npolicies, i, nprops;
+	size_t			 n = 2 * ps->ps_npolicies, i, nprops, npl = 0;
+	size_t			 plcap = 0;
+	uint32_t		*num = NULL, cur = 0;
 	char			 why[WHY_LEN];
-	uint32_t		 cur = 0;
 	int			 r = -1;
 
 	memset(&scratch, 0, sizeof(scratch));
-	if ((pl = calloc(n == 0 ? 1 : n, sizeof(*pl))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return (-1);
-	}
+	memset(seen, 0, sizeof(seen));
+	/* listno[i] is first the number of origin i's encoding in pl */
 	for (i = 0; i < n; i++) {
 		pol = &ps->ps_policies[i / 2];
 		props = i % 2 ? pol->pol_childprops : pol->pol_ikeprops;
 		nprops = i % 2 ? pol->pol_nchildprops : pol->pol_nikeprops;
-		pl[i].pl_off = scratch.b_len;
-		pl[i].pl_origin = i;
+		sn = &seen[((uintptr_t)props / sizeof(*props) + nprops) %
+		    nitems(seen)];
+		if (props != NULL && sn->sn_props == props &&
+		    sn->sn_nprops == nprops) {
+			listno[i] = sn->sn_rep;
+			continue;
+		}
+		if (npl == plcap) {
+			plcap = plcap == 0 ? 64 : plcap * 2;
+			if ((npl_new = reallocarray(pl, plcap,
+			    sizeof(*pl))) == NULL)
+				goto oom;
+			pl = npl_new;
+		}
+		pl[npl].pl_off = scratch.b_len;
+		pl[npl].pl_origin = i;
 		enc_props(&scratch, props, nprops);
-		pl[i].pl_len = scratch.b_len - pl[i].pl_off;
+		pl[npl].pl_len = scratch.b_len - pl[npl].pl_off;
+		sn->sn_props = props;
+		sn->sn_nprops = nprops;
+		sn->sn_rep = listno[i] = npl++;
 	}
-	if (scratch.b_fail) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
-	for (i = 0; i < n; i++)
+	if (scratch.b_fail)
+		goto oom;
+	if ((num = calloc(npl + 1, sizeof(*num))) == NULL)
+		goto oom;
+	for (i = 0; i < npl; i++)
 		pl[i].pl_data = scratch.b_buf + pl[i].pl_off;
-	qsort(pl, n, sizeof(*pl), plist_cmp);
-	for (i = 0; i < n; i++) {
+	/* pl_origin still says which encoding each one is */
+	qsort(pl, npl, sizeof(*pl), plist_cmp);
+	for (i = 0; i < npl; i++) {
 		if (i == 0 || pl[i].pl_len != pl[i - 1].pl_len ||
 		    memcmp(pl[i].pl_data, pl[i - 1].pl_data,
 		    pl[i].pl_len) != 0) {
@@ -1001,12 +1091,18 @@ enc_proplists(struct benc *e, const struct policy_set *ps, uint32_t *listno,
 			bb_bytes(out, pl[i].pl_data, pl[i].pl_len);
 			e->e_count[BLOB_S_PROPOSALS]++;
 		}
-		listno[pl[i].pl_origin] = cur;
+		num[listno[pl[i].pl_origin]] = cur;
 	}
+	for (i = 0; i < n; i++)
+		listno[i] = num[listno[i]];
 	r = 0;
+	goto done;
+ oom:
+	snprintf(err, errlen, "out of memory");
  done:
 	bb_free(&scratch);
 	free(pl);
+	free(num);
 	return (r);
 }
 
@@ -1141,7 +1237,7 @@ blob_encode(const struct policy_set *ps, const char *keypath,
 	struct benc	 e;
 	EVP_PKEY	*pkey = NULL;
 	uint8_t		*out = NULL, *p;
-	size_t		 off[BLOB_NSECT + 1], total, content, i;
+	size_t		 off[BLOB_NSECT + 1], total, content, end, i;
 	int		 r = -1;
 
 	*bufp = NULL;
@@ -1171,10 +1267,16 @@ blob_encode(const struct policy_set *ps, const char *keypath,
 		    "bytes, at most %lu)", total, BLOB_MAX_SIZE);
 		goto done;
 	}
-	if ((out = calloc(1, total)) == NULL) {
+	/*
+	 * Not calloc(): out's pages are touched only as the sections are
+	 * copied in, and each section is freed once copied, so that the
+	 * blob is not in memory twice over.
+	 */
+	if ((out = malloc(total)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
+	memset(out, 0, BLOB_HDR_LEN + BLOB_NSECT * BLOB_SECT_LEN);
 	memcpy(out, BLOB_MAGIC, 8);
 	put16(out + 8, BLOB_MAJOR);
 	put16(out + 10, BLOB_MINOR);
@@ -1187,9 +1289,11 @@ blob_encode(const struct policy_set *ps, const char *keypath,
 		put32(p + 4, e.e_count[i]);
 		put32(p + 8, off[i]);
 		put32(p + 12, e.e_sect[i].b_len);
-		if (e.e_sect[i].b_len > 0)
-			memcpy(out + off[i], e.e_sect[i].b_buf,
-			    e.e_sect[i].b_len);
+		end = off[i] + e.e_sect[i].b_len;
+		bb_move(&e.e_sect[i], out + off[i]);
+		/* the padding to the next section, or to the digest */
+		memset(out + end, 0, (i < BLOB_NSECT ? off[i + 1] : content) -
+		    end);
 	}
 	if (sha256(out, content, out + content, err, errlen) == -1)
 		goto done;
