@@ -88,8 +88,14 @@ static const struct {
 };
 
 struct name_slot {
-	uint64_t		 ns_hash;
-	size_t			 ns_idx;	/* entry's index + 1, 0: free */
+	uint32_t		 ns_hash;
+	uint32_t		 ns_idx;	/* entry's index + 1, 0: free */
+};
+
+/* where a name not found goes in its table */
+struct name_pos {
+	size_t			 np_slot;
+	uint32_t		 np_hash;
 };
 
 /* A hash table of names: policies' or users' (names_*). */
@@ -1511,14 +1517,14 @@ check_ikev2(struct checker *c, const struct ast_stmt *st, struct policy *pol)
 	return (0);
 }
 
-static uint64_t
+static uint32_t
 name_hash(const char *s)
 {
 	uint64_t	 h = 0xcbf29ce484222325ULL;	/* FNV-1a */
 
 	for (; *s != '\0'; s++)
 		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (h);
+	return ((uint32_t)(h ^ (h >> 32)));
 }
 
 /* the names in the tables: of policy or user idx */
@@ -1549,57 +1555,62 @@ user_name_of(const struct checker *c, size_t idx)
 /*
  * A table of names: open addressing, each slot the entry's index + 1
  * and its name's hash, so that growing the table and most failed probes
- * need not read the entries themselves.  The index of name, or -1.
+ * need not read the entries themselves.  names_find() gives the index
+ * of name, or -1 and where names_put() is to add it (with room made
+ * for one more): one hash and one probe for a name met once.
  */
-static ssize_t
-names_find(const struct checker *c, const struct name_tab *t,
-    const char *(*name_of)(const struct checker *, size_t), const char *name)
+static void
+names_insert(struct name_slot *tab, size_t cap, uint32_t h, uint32_t idx1)
 {
-	uint64_t	 h;
-	size_t		 i, m;
+	size_t	 i;
 
-	if (t->nt_cap == 0)
-		return (-1);
+	for (i = h & (cap - 1); tab[i].ns_idx != 0; i = (i + 1) & (cap - 1))
+		;
+	tab[i].ns_idx = idx1;
+	tab[i].ns_hash = h;
+}
+
+static ssize_t
+names_find(const struct checker *c, struct name_tab *t,
+    const char *(*name_of)(const struct checker *, size_t), const char *name,
+    struct name_pos *pos)
+{
+	struct name_slot	*tab;
+	size_t			 i, m, cap;
+	uint32_t		 h;
+
+	if ((t->nt_n + 1) * 2 > t->nt_cap) {	/* kept at most half full */
+		cap = t->nt_cap == 0 ? 64 : t->nt_cap * 2;
+		tab = xcalloc(cap, sizeof(*tab));
+		for (i = 0; i < t->nt_cap; i++)
+			if (t->nt_slots[i].ns_idx != 0)
+				names_insert(tab, cap, t->nt_slots[i].ns_hash,
+				    t->nt_slots[i].ns_idx);
+		free(t->nt_slots);
+		t->nt_slots = tab;
+		t->nt_cap = cap;
+	}
 	h = name_hash(name);
 	m = t->nt_cap - 1;
 	for (i = h & m; t->nt_slots[i].ns_idx != 0; i = (i + 1) & m)
 		if (t->nt_slots[i].ns_hash == h &&
 		    strcmp(name_of(c, t->nt_slots[i].ns_idx - 1), name) == 0)
 			return (t->nt_slots[i].ns_idx - 1);
+	pos->np_slot = i;
+	pos->np_hash = h;
 	return (-1);
 }
 
-static void
-names_insert(struct name_slot *tab, size_t cap, uint64_t h, size_t idx)
+/* Entry idx goes where names_find() said; 0 or -1 if the table is full. */
+static int
+names_put(struct name_tab *t, const struct name_pos *pos, size_t idx)
 {
-	size_t	 i;
-
-	for (i = h & (cap - 1); tab[i].ns_idx != 0; i = (i + 1) & (cap - 1))
-		;
-	tab[i].ns_idx = idx + 1;
-	tab[i].ns_hash = h;
-}
-
-/* Entry idx, named name, goes in the table (kept at most half full). */
-static void
-names_add(struct name_tab *t, const char *name, size_t idx)
-{
-	struct name_slot	*tab;
-	size_t			 i, cap;
-
-	if ((t->nt_n + 1) * 2 > t->nt_cap) {
-		cap = t->nt_cap == 0 ? 64 : t->nt_cap * 2;
-		tab = xcalloc(cap, sizeof(*tab));
-		for (i = 0; i < t->nt_cap; i++)
-			if (t->nt_slots[i].ns_idx != 0)
-				names_insert(tab, cap, t->nt_slots[i].ns_hash,
-				    t->nt_slots[i].ns_idx - 1);
-		free(t->nt_slots);
-		t->nt_slots = tab;
-		t->nt_cap = cap;
-	}
-	names_insert(t->nt_slots, t->nt_cap, name_hash(name), idx);
+	if (idx >= UINT32_MAX)
+		return (-1);
+	t->nt_slots[pos->np_slot].ns_idx = idx + 1;
+	t->nt_slots[pos->np_slot].ns_hash = pos->np_hash;
 	t->nt_n++;
+	return (0);
 }
 
 static void
@@ -1679,6 +1690,7 @@ check_user(struct checker *c, const struct ast_stmt *st)
 	const struct ast_part	*p = TAILQ_FIRST(&st->s_parts);
 	struct policy_set	*ps = c->c_ps;
 	struct pol_user		*u;
+	struct name_pos		 pos;
 	ssize_t			 i;
 
 	if (p == NULL)
@@ -1697,7 +1709,7 @@ check_user(struct checker *c, const struct ast_stmt *st)
 		return;
 	}
 	if ((i = names_find(c, &c->c_users, user_name_of,
-	    p->p_v[0].v_str)) != -1) {
+	    p->p_v[0].v_str, &pos)) != -1) {
 		diag_error(c->c_diag, &p->p_v[0].v_loc, "duplicate user \"%s\"",
 		    p->p_v[0].v_str);
 		diag_note(c->c_diag, &c->c_userloc[i], "first defined here");
@@ -1710,11 +1722,14 @@ check_user(struct checker *c, const struct ast_stmt *st)
 		c->c_userloc = xreallocarray(c->c_userloc, c->c_usercap,
 		    sizeof(*c->c_userloc));
 	}
+	if (names_put(&c->c_users, &pos, ps->ps_nusers) == -1) {
+		diag_error(c->c_diag, &p->p_v[0].v_loc, "too many users");
+		return;
+	}
 	u = &ps->ps_users[ps->ps_nusers];
 	u->u_name = xstrdup(p->p_v[0].v_str);
 	u->u_pass = xstrdup(p->p_v[1].v_str);
 	c->c_userloc[ps->ps_nusers] = p->p_v[0].v_loc;
-	names_add(&c->c_users, u->u_name, ps->ps_nusers);
 	ps->ps_nusers++;
 }
 
@@ -1791,6 +1806,7 @@ check_stmt(struct checker *c, const struct ast_stmt *st)
 	struct diag		*d = c->c_diag;
 	struct policy_set	*ps = c->c_ps;
 	struct policy		 pol;
+	struct name_pos		 pos;
 	ssize_t			 dup;
 	size_t			 i, n;
 	int			 nerr, keep;
@@ -1820,7 +1836,7 @@ check_stmt(struct checker *c, const struct ast_stmt *st)
 			break;
 		}
 		if ((dup = names_find(c, &c->c_names, pol_name_of,
-		    pol.pol_name)) != -1) {
+		    pol.pol_name, &pos)) != -1) {
 			diag_error(d, &st->s_loc, "duplicate policy name \"%s\"",
 			    pol.pol_name);
 			diag_note(d, &c->c_polloc[dup], "first defined here");
@@ -1841,6 +1857,11 @@ check_stmt(struct checker *c, const struct ast_stmt *st)
 		keep = !c->c_lint || pol.pol_match == MATCH_QUICK;
 		if (keep && policy_set_reserve(ps, ps->ps_npolicies + 1) == -1) {
 			diag_error(d, &st->s_loc, "out of memory");
+			policy_clear(&pol);
+			break;
+		}
+		if (names_put(&c->c_names, &pos, c->c_npolicies) == -1) {
+			diag_error(d, &st->s_loc, "too many policies");
 			policy_clear(&pol);
 			break;
 		}
@@ -1865,7 +1886,6 @@ check_stmt(struct checker *c, const struct ast_stmt *st)
 		} else
 			policy_clear(&pol);
 		c->c_npolicies++;
-		names_add(&c->c_names, pol_name_of(c, n), n);
 		if (pol.pol_match == MATCH_QUICK) {
 			c->c_quick = xreallocarray(c->c_quick, c->c_nquick + 1,
 			    sizeof(*c->c_quick));
