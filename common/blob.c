@@ -1069,7 +1069,8 @@ enc_proplists(struct benc *e, const struct policy_set *ps, uint32_t *listno,
 	for (i = 0; i < npl; i++)
 		pl[i].pl_data = scratch.b_buf + pl[i].pl_off;
 	/* pl_origin still says which encoding each one is */
-	qsort(pl, npl, sizeof(*pl), plist_cmp);
+	if (npl > 0)
+		qsort(pl, npl, sizeof(*pl), plist_cmp);
 	for (i = 0; i < npl; i++) {
 		if (i == 0 || pl[i].pl_len != pl[i - 1].pl_len ||
 		    memcmp(pl[i].pl_data, pl[i - 1].pl_data,
