@@ -126,19 +126,6 @@ xstrndup(const char *s, size_t n)
 	return (p);
 }
 
-/* The n bytes at s, which hold no NUL, as a string. */
-char *
-xmemdupz(const char *s, size_t n)
-{
-	char	*p;
-
-	if (n == SIZE_MAX || (p = malloc(n + 1)) == NULL)
-		oom();
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return (p);
-}
-
 static int
 hexval(int c)
 {

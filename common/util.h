@@ -24,7 +24,6 @@ void		*xcalloc(size_t, size_t);
 void		*xreallocarray(void *, size_t, size_t);
 char		*xstrdup(const char *);
 char		*xstrndup(const char *, size_t);
-char		*xmemdupz(const char *, size_t);
 int		 hex_decode(const char *, uint8_t *, size_t, size_t *);
 void		 hex_encode(const uint8_t *, size_t, char *);
 

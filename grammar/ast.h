@@ -48,7 +48,8 @@ struct ast_val {
 	int			 v_type;	/* enum ast_vtype */
 	char			*v_str;		/* V_STR, also V_NUM's text */
 	long long		 v_num;		/* V_NUM */
-	int			 v_quoted;	/* V_STR was quoted */
+	short			 v_quoted;	/* V_STR was quoted */
+	short			 v_arena;	/* v_str is in the tree's arena */
 	struct loc		 v_loc;
 };
 
@@ -126,10 +127,28 @@ struct macro {
 TAILQ_HEAD(macros, macro);
 
 /* The result of a parse. */
+/*
+ * The text of the tokens: strings cut from chunks, freed all at once.
+ * A parse that hands each statement on (ast_parse_stream()) wipes and
+ * reuses them after each statement.
+ */
+struct ast_chunk {
+	struct ast_chunk	*ac_next;
+	size_t			 ac_size;
+	size_t			 ac_used;
+	char			 ac_data[];
+};
+
+struct ast_arena {
+	struct ast_chunk	*aa_first;
+	struct ast_chunk	*aa_cur;
+};
+
 struct ast {
 	struct ast_stmts	 a_stmts;
 	struct srcfiles		 a_files;
 	struct macros		 a_macros;
+	struct ast_arena	 a_arena;
 };
 
 /* Diagnostics (diag.c). */

@@ -71,6 +71,8 @@ int	 lex_push_buffer(struct lexer *, const char *, const char *, size_t);
 
 /* parse.y */
 struct macro	*macro_find(struct macros *, const char *);
+char		*ast_strdup(struct lexer *, struct ast_val *, const char *,
+		    size_t);
 const char	*lex_token_name(int);
 
 #endif /* LEXER_H */

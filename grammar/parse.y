@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -30,6 +31,9 @@ static void		 stmt_begin(struct lexer *, int, const struct loc *);
 static void		 stmt_end(struct lexer *);
 static void		 stmt_free(struct lexer *, struct ast_stmt *);
 static void		 val_free(struct ast_val *);
+static void		 stmt_done(struct lexer *, int);
+static void		 arena_reset(struct ast_arena *);
+static void		 arena_free(struct ast_arena *);
 static void		 macro_set(struct lexer *, struct ast_val *,
 			    struct ast_val *);
 static void		 yyerror(struct lexer *, const char *);
@@ -110,12 +114,27 @@ yylex(YYSTYPE *v, struct lexer *lx)
 %%
 
 grammar		: /* empty */
-		| grammar '\n'			{ val_free(&$2); }
-		| grammar include
-		| grammar varset '\n'		{ val_free(&$3); }
-		| grammar set '\n'		{ val_free(&$3); }
-		| grammar user '\n'		{ val_free(&$3); }
-		| grammar ikev2rule '\n'	{ val_free(&$3); }
+		| grammar '\n'			{
+			val_free(&$2);
+			stmt_done(lx, yychar);
+		}
+		| grammar include		{ stmt_done(lx, yychar); }
+		| grammar varset '\n'		{
+			val_free(&$3);
+			stmt_done(lx, yychar);
+		}
+		| grammar set '\n'		{
+			val_free(&$3);
+			stmt_done(lx, yychar);
+		}
+		| grammar user '\n'		{
+			val_free(&$3);
+			stmt_done(lx, yychar);
+		}
+		| grammar ikev2rule '\n'	{
+			val_free(&$3);
+			stmt_done(lx, yychar);
+		}
 		| grammar error '\n'		{
 			val_free(&$3);
 			if (lx->lx_stmt != NULL) {
@@ -125,6 +144,7 @@ grammar		: /* empty */
 			if (diag_stop(lx->lx_diag))
 				YYABORT;
 			yyerrok;
+			stmt_done(lx, yychar);
 		}
 		;
 
@@ -142,10 +162,11 @@ strings		: strings STRING {
 
 			$$ = $1;
 			$$.v_str = xcalloc(1, l1 + l2 + 2);
+			$$.v_arena = 0;
 			memcpy($$.v_str, $1.v_str, l1);
 			$$.v_str[l1] = ' ';
 			memcpy($$.v_str + l1 + 1, $2.v_str, l2);
-			free($1.v_str);
+			val_free(&$1);
 			val_free(&$2);
 		}
 		| STRING
@@ -665,8 +686,108 @@ val_free(struct ast_val *v)
 {
 	if (v == NULL)
 		return;
-	free(v->v_str);
+	if (!v->v_arena)	/* the arena's are wiped with it */
+		strzero_free(v->v_str);
 	v->v_str = NULL;
+	v->v_arena = 0;
+}
+
+/*
+ * The arena of token texts.  Under AddressSanitizer what is not handed
+ * out is poisoned, so that a string kept past its statement is caught.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN	1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define ARENA_POISON(p, n)	ASAN_POISON_MEMORY_REGION((p), (n))
+#define ARENA_UNPOISON(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define ARENA_POISON(p, n)	do { } while (0)
+#define ARENA_UNPOISON(p, n)	do { } while (0)
+#endif
+#define ARENA_CHUNK	(64UL << 10)
+
+/* v's string becomes a copy of the len bytes at s, NUL-ended. */
+char *
+ast_strdup(struct lexer *lx, struct ast_val *v, const char *s, size_t len)
+{
+	struct ast_arena	*aa = &lx->lx_ast->a_arena;
+	struct ast_chunk	*ac = aa->aa_cur, *nc;
+	char			*p;
+	size_t			 size;
+
+	while (ac == NULL || ac->ac_size - ac->ac_used < len + 1) {
+		if (ac != NULL && ac->ac_next != NULL) {
+			/* the chunks after aa_cur are empty since a reset */
+			ac = aa->aa_cur = ac->ac_next;
+			continue;
+		}
+		size = len + 1 > ARENA_CHUNK ? len + 1 : ARENA_CHUNK;
+		nc = xcalloc(1, sizeof(*nc) + size);
+		nc->ac_size = size;
+		ARENA_POISON(nc->ac_data, size);
+		if (ac == NULL)
+			aa->aa_first = nc;
+		else
+			ac->ac_next = nc;
+		ac = aa->aa_cur = nc;
+	}
+	p = ac->ac_data + ac->ac_used;
+	ARENA_UNPOISON(p, len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	ac->ac_used += len + 1;
+	v->v_str = p;
+	v->v_arena = 1;
+	return (p);
+}
+
+/* Wipe what was handed out (keys, passwords) and hand it out again. */
+static void
+arena_reset(struct ast_arena *aa)
+{
+	struct ast_chunk	*ac;
+
+	for (ac = aa->aa_first; ac != NULL && ac->ac_used > 0;
+	    ac = ac->ac_next) {
+		explicit_bzero(ac->ac_data, ac->ac_used);
+		ARENA_POISON(ac->ac_data, ac->ac_used);
+		ac->ac_used = 0;
+	}
+	aa->aa_cur = aa->aa_first;
+}
+
+static void
+arena_free(struct ast_arena *aa)
+{
+	struct ast_chunk	*ac, *next;
+
+	for (ac = aa->aa_first; ac != NULL; ac = next) {
+		next = ac->ac_next;
+		ARENA_UNPOISON(ac->ac_data, ac->ac_size);
+		explicit_bzero(ac->ac_data, ac->ac_used);
+		free(ac);
+	}
+	memset(aa, 0, sizeof(*aa));
+}
+
+/*
+ * A line is done.  When each statement is handed on and freed, and no
+ * token is read ahead (lookahead is YYEMPTY), no value holds a string
+ * of the arena any more.
+ */
+static void
+stmt_done(struct lexer *lx, int lookahead)
+{
+	if (lx->lx_stmt_cb != NULL && lx->lx_stmt == NULL &&
+	    lookahead == YYEMPTY)
+		arena_reset(&lx->lx_ast->a_arena);
 }
 
 /*
@@ -828,17 +949,14 @@ macro_set(struct lexer *lx, struct ast_val *name, struct ast_val *value)
 	if ((m = macro_find(lx->lx_macros, name->v_str)) != NULL) {
 		if (m->m_persist)	/* -D on the command line wins */
 			goto done;
-		free(m->m_value);
-		m->m_value = value->v_str;
-		value->v_str = NULL;
+		strzero_free(m->m_value);	/* may hold a PSK */
+		m->m_value = xstrdup(value->v_str);
 		m->m_loc = name->v_loc;
 		goto done;
 	}
 	m = xcalloc(1, sizeof(*m));
-	m->m_name = name->v_str;
-	name->v_str = NULL;
-	m->m_value = value->v_str;
-	value->v_str = NULL;
+	m->m_name = xstrdup(name->v_str);
+	m->m_value = xstrdup(value->v_str);
 	m->m_loc = name->v_loc;
 	TAILQ_INSERT_TAIL(lx->lx_macros, m, m_entry);
  done:
@@ -901,6 +1019,7 @@ ast_free(struct ast *a)
 		freezero(sf->sf_text, sf->sf_len);
 		free(sf);
 	}
+	arena_free(&a->a_arena);
 	free(a);
 }
 
