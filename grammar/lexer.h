@@ -34,7 +34,7 @@ struct lexfile {
 struct lextok {
 	int		 lt_tok;
 	int		 lt_quoted;
-	char		 lt_text[64];
+	const char	*lt_str;	/* its text, if it has one */
 };
 
 struct lexer {

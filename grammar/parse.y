@@ -62,30 +62,23 @@ static int
 yylex(YYSTYPE *v, struct lexer *lx)
 {
 	struct lextok	*lt;
-	const char	*text = NULL;
 	int		 t;
 
 	t = ikecf_lex(v, lx->lx_scanner);
-	/* this token and the one before it, for syntax error messages */
+	/*
+	 * This token and the one before it, for syntax error messages.
+	 * Their texts are in the arena, which is not reset before the
+	 * next token is read (stmt_done()).
+	 */
 	lx->lx_tokcur ^= 1;
 	lt = &lx->lx_toks[lx->lx_tokcur];
 	lt->lt_tok = t;
 	lt->lt_quoted = 0;
+	lt->lt_str = NULL;
 	if (t > 0 && t != '\n' && v->val.v_str != NULL) {
-		text = v->val.v_str;
+		lt->lt_str = v->val.v_str;
 		lt->lt_quoted = v->val.v_quoted;
-	} else if (t >= 256)
-		text = lex_token_name(t);
-	if (text != NULL) {
-		/* one pass: the text up to its NUL, or what fits */
-		if (memccpy(lt->lt_text, text, '\0',
-		    sizeof(lt->lt_text) - 1) == NULL)
-			lt->lt_text[sizeof(lt->lt_text) - 1] = '\0';
-	} else if (t > 0 && t < 256 && t != '\n') {
-		lt->lt_text[0] = t;
-		lt->lt_text[1] = '\0';
-	} else
-		lt->lt_text[0] = '\0';
+	}
 	return (t);
 }
 %}
@@ -640,26 +633,48 @@ takes_value(int t)
 	return (0);
 }
 
+/* The text of a token for a message, cut to fit in buf. */
+static const char *
+lextok_text(const struct lextok *lt, char *buf, size_t size)
+{
+	const char	*text = NULL;
+
+	buf[0] = '\0';
+	if (lt->lt_str != NULL)
+		text = lt->lt_str;
+	else if (lt->lt_tok >= 256)
+		text = lex_token_name(lt->lt_tok);
+	else if (lt->lt_tok > 0 && lt->lt_tok != '\n') {
+		buf[0] = lt->lt_tok;
+		buf[1] = '\0';
+	}
+	if (text != NULL)
+		strlcpy(buf, text, size);
+	return (buf);
+}
+
 static void
 yyerror(struct lexer *lx, const char *msg)
 {
 	const struct lextok	*lt = &lx->lx_toks[lx->lx_tokcur];
 	const struct lextok	*pt = &lx->lx_toks[lx->lx_tokcur ^ 1];
 	const char		*near = NULL, *pnear = NULL;
-	char			 hint[160];
+	char			 hint[160], ltext[64], ptext[64];
 
 	if (lt->lt_tok == ERROR)
 		return;		/* the scanner said why */
+	lextok_text(lt, ltext, sizeof(ltext));
+	lextok_text(pt, ptext, sizeof(ptext));
 	hint[0] = '\0';
 	if (lt->lt_tok == STRING && !lt->lt_quoted)
-		near = parse_keyword_near(lt->lt_text, 0);
+		near = parse_keyword_near(ltext, 0);
 	if (pt->lt_tok == STRING && !pt->lt_quoted)
-		pnear = parse_keyword_near(pt->lt_text, 0);
+		pnear = parse_keyword_near(ptext, 0);
 	if (near != NULL)
 		snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
 	else if (pnear != NULL)
 		snprintf(hint, sizeof(hint), " (is '%s' a typo for '%s'?)",
-		    pt->lt_text, pnear);
+		    ptext, pnear);
 	else if (lt->lt_tok > 255 && lt->lt_tok != STRING &&
 	    lt->lt_tok != NUMBER && !lt->lt_quoted && takes_value(pt->lt_tok))
 		snprintf(hint, sizeof(hint), " (a keyword: quote it to use it "
@@ -671,11 +686,11 @@ yyerror(struct lexer *lx, const char *msg)
 	else if (lt->lt_tok == 0)
 		diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected end "
 		    "of file%s", msg, hint);
-	else if (lt->lt_text[0] != '\0')
+	else if (ltext[0] != '\0')
 		diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected "
 		    "%s'%s'%s", msg, lt->lt_tok > 255 && lt->lt_tok != STRING &&
 		    lt->lt_tok != NUMBER && !lt->lt_quoted ? "keyword " : "",
-		    lt->lt_text, hint);
+		    ltext, hint);
 	else
 		diag_error(lx->lx_diag, &lx->lx_tokloc, "%s: unexpected '%c'%s",
 		    msg, lt->lt_tok, hint);
