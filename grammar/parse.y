@@ -868,8 +868,10 @@ part_free(struct lexer *lx, struct ast_part *p)
 {
 	size_t	 i;
 
+	/* most values are in the arena, or have no text */
 	for (i = 0; i < PART_NVALS; i++)
-		val_free(&p->p_v[i]);
+		if (p->p_v[i].v_str != NULL && !p->p_v[i].v_arena)
+			val_free(&p->p_v[i]);
 	for (i = 0; i < p->p_nlist; i++)
 		val_free(&p->p_list[i]);
 	free(p->p_list);
