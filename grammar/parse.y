@@ -769,8 +769,10 @@ arena_reset(struct ast_arena *aa)
 {
 	struct ast_chunk	*ac;
 
-	for (ac = aa->aa_first; ac != NULL && ac->ac_used > 0;
-	    ac = ac->ac_next) {
+	/* all: a chunk may have been skipped (too small for a string) */
+	for (ac = aa->aa_first; ac != NULL; ac = ac->ac_next) {
+		if (ac->ac_used == 0)
+			continue;
 		explicit_bzero(ac->ac_data, ac->ac_used);
 		ARENA_POISON(ac->ac_data, ac->ac_used);
 		ac->ac_used = 0;
